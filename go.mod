@@ -1,0 +1,3 @@
+module throughcare
+
+go 1.26
