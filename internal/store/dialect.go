@@ -1,0 +1,94 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/jackc/pgx/v5/pgconn"
+	"modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
+
+	"throughcare/internal/apperr"
+)
+
+// dialect holds every difference between the two engines. SQL elsewhere in
+// the package is written once, with $1…$n placeholders numbered in the order
+// they first appear, which both engines bind alike.
+type dialect interface {
+	name() string
+	// maxParams is how many bind parameters one statement may carry.
+	maxParams() int
+	// lockDirectory serialises writers of the directory tables within tx.
+	lockDirectory(ctx context.Context, tx *sql.Tx) error
+	// translate turns engine errors into apperr kinds where one fits.
+	translate(err error) error
+}
+
+type sqliteDialect struct{}
+
+func (sqliteDialect) name() string   { return "sqlite" }
+func (sqliteDialect) maxParams() int { return 32000 }
+
+// SQLite transactions here begin IMMEDIATE, so the write lock is already held.
+func (sqliteDialect) lockDirectory(context.Context, *sql.Tx) error { return nil }
+
+func (sqliteDialect) translate(err error) error {
+	if se, ok := errors.AsType[*sqlite.Error](err); ok {
+		switch se.Code() {
+		case sqlite3.SQLITE_CONSTRAINT_UNIQUE, sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY:
+			return fmt.Errorf("%w: %v", apperr.Conflict, err)
+		case sqlite3.SQLITE_CONSTRAINT_FOREIGNKEY:
+			return fmt.Errorf("%w: a reference points to a record that does not exist (%v)", apperr.Invalid, err)
+		}
+	}
+	return err
+}
+
+type postgresDialect struct{}
+
+func (postgresDialect) name() string   { return "postgres" }
+func (postgresDialect) maxParams() int { return 65000 }
+
+// directoryLockKey is an arbitrary constant naming the directory's advisory lock.
+const directoryLockKey = 7301154
+
+func (postgresDialect) lockDirectory(ctx context.Context, tx *sql.Tx) error {
+	_, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock($1)`, directoryLockKey)
+	return err
+}
+
+func (postgresDialect) translate(err error) error {
+	if pe, ok := errors.AsType[*pgconn.PgError](err); ok {
+		switch pe.Code {
+		case "23505":
+			return fmt.Errorf("%w: %s", apperr.Conflict, pe.Message)
+		case "23503":
+			return fmt.Errorf("%w: a reference points to a record that does not exist (%s)", apperr.Invalid, pe.Detail)
+		}
+	}
+	return err
+}
+
+// placeholders returns "($1,$2,…),($n+1,…)" for rows × cols parameters.
+func placeholders(rows, cols int) string {
+	var b strings.Builder
+	n := 1
+	for r := range rows {
+		if r > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteByte('(')
+		for c := range cols {
+			if c > 0 {
+				b.WriteByte(',')
+			}
+			fmt.Fprintf(&b, "$%d", n)
+			n++
+		}
+		b.WriteByte(')')
+	}
+	return b.String()
+}

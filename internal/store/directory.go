@@ -1,0 +1,399 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"slices"
+	"strings"
+
+	"throughcare/internal/directory"
+)
+
+// LoadDirectory reads the whole directory into memory, every table ordered
+// by id. The directory is small and read-mostly, so the read API and search
+// serve from this copy (see directory.Index).
+func (d *DB) LoadDirectory(ctx context.Context) (*directory.Dataset, error) {
+	var ds *directory.Dataset
+	err := d.withTx(ctx, func(tx *sql.Tx) error {
+		var err error
+		ds, err = loadDirectory(ctx, tx)
+		return err
+	})
+	return ds, err
+}
+
+func loadDirectory(ctx context.Context, q interface {
+	QueryContext(context.Context, string, ...any) (*sql.Rows, error)
+}) (*directory.Dataset, error) {
+	ds := &directory.Dataset{}
+	for _, t := range directory.Tables {
+		if err := loadTable(ctx, q, t, ds); err != nil {
+			return nil, err
+		}
+	}
+	return ds, nil
+}
+
+func loadTable(ctx context.Context, q interface {
+	QueryContext(context.Context, string, ...any) (*sql.Rows, error)
+}, t *directory.Table, ds *directory.Dataset) error {
+	rows, err := q.QueryContext(ctx, `/* loadTable */ SELECT `+strings.Join(t.Columns, ", ")+` FROM `+t.Name+` ORDER BY id`)
+	if err != nil {
+		return fmt.Errorf("store: load %s: %w", t.Name, err)
+	}
+	defer rows.Close()
+	app := t.NewAppender(ds, t.Columns)
+	vals := make([]any, len(t.Columns))
+	ptrs := make([]any, len(t.Columns))
+	for i := range vals {
+		ptrs[i] = &vals[i]
+	}
+	for rows.Next() {
+		if err := rows.Scan(ptrs...); err != nil {
+			return fmt.Errorf("store: load %s: %w", t.Name, err)
+		}
+		if err := app.AppendValues(vals); err != nil {
+			return fmt.Errorf("store: load %s: %w", t.Name, err)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("store: load %s: %w", t.Name, err)
+	}
+	return nil
+}
+
+// ImportSource says where imported data came from, for provenance.
+type ImportSource struct {
+	Name      string // file name or feed URL
+	Format    string // "hsds-json", "oruk-v1", "csv", …
+	UpdatedBy string // who ran it: "import", "demo", a user's email
+}
+
+// ImportResult counts what an import changed, per table and in all.
+type ImportResult struct {
+	Inserted, Updated, Deleted, Unchanged int
+	ByTable                               map[string]TableCount
+}
+
+// TableCount counts the changes to one table.
+type TableCount struct{ Inserted, Updated, Deleted, Unchanged int }
+
+// Changed reports whether the import changed anything.
+func (r ImportResult) Changed() bool { return r.Inserted+r.Updated+r.Deleted > 0 }
+
+// ImportDataset writes a dataset into the directory in one transaction:
+// records are matched by id and inserted or updated (so importing the same
+// data twice leaves one copy and changes nothing the second time); for each
+// imported service, its own child records (phones, schedules, areas,
+// languages, funding, costs, documents, contacts, service-at-locations and
+// attributes) that the import no longer lists are deleted. Every inserted or
+// changed service and organisation gets HSDS metadata rows naming the
+// source. validate is called with the incoming data and a lookup of the
+// records already stored, before anything is written; if it, or any write,
+// fails, nothing changes.
+func (d *DB) ImportDataset(ctx context.Context, in *directory.Dataset, src ImportSource, validate func(in *directory.Dataset, known func(table, id string) bool) error) (ImportResult, error) {
+	res := ImportResult{ByTable: map[string]TableCount{}}
+	started := d.Now()
+	err := d.withTx(ctx, func(tx *sql.Tx) error {
+		if err := d.dialect.lockDirectory(ctx, tx); err != nil {
+			return err
+		}
+		old, err := loadDirectory(ctx, tx)
+		if err != nil {
+			return err
+		}
+		oldRows := rowMaps(old)
+		if validate != nil {
+			known := func(table, id string) bool {
+				_, ok := oldRows[table][id]
+				return ok
+			}
+			if err := validate(in, known); err != nil {
+				return err
+			}
+		}
+		plan := planImport(old, oldRows, in, src, formatTime(started))
+		for _, t := range directory.Tables {
+			c := plan.counts[t.Name]
+			res.ByTable[t.Name] = c
+			res.Inserted += c.Inserted
+			res.Updated += c.Updated
+			res.Deleted += c.Deleted
+			res.Unchanged += c.Unchanged
+		}
+		if err := d.applyPlan(ctx, tx, plan); err != nil {
+			return err
+		}
+		_, err = tx.ExecContext(ctx, `/* ImportDataset */ INSERT INTO import_run
+(started_at, finished_at, source, format, updated_by, inserted, updated, deleted, unchanged)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+			formatTime(started), formatTime(d.Now()), src.Name, src.Format, src.UpdatedBy,
+			res.Inserted, res.Updated, res.Deleted, res.Unchanged)
+		return err
+	})
+	if err != nil {
+		return ImportResult{}, err
+	}
+	for name, c := range res.ByTable {
+		if c == (TableCount{}) {
+			delete(res.ByTable, name)
+		}
+	}
+	return res, nil
+}
+
+// rowMaps indexes every row of ds by table and id, as database values.
+func rowMaps(ds *directory.Dataset) map[string]map[string][]any {
+	m := make(map[string]map[string][]any, len(directory.Tables))
+	for _, t := range directory.Tables {
+		n := t.Len(ds)
+		rows := make(map[string][]any, n)
+		for i := range n {
+			rows[t.ID(ds, i)] = t.Values(ds, i)
+		}
+		m[t.Name] = rows
+	}
+	return m
+}
+
+// importPlan is what an import will write, table by table.
+type importPlan struct {
+	upserts map[string][][]any  // rows to insert or update, by table
+	deletes map[string][]string // ids to delete, by table
+	counts  map[string]TableCount
+}
+
+// serviceChildren lists, for each table a service owns rows of, how to find
+// the service a row belongs to: the row's most specific parent must be the
+// service itself (a phone of a contact belongs to the contact, not to the
+// contact's service).
+var serviceChildren = map[string]func(vals map[string]any) string{
+	"phone":               ownedBy("service_id", "contact_id", "service_at_location_id"),
+	"schedule":            ownedBy("service_id", "service_at_location_id"),
+	"service_area":        ownedBy("service_id"),
+	"language":            ownedBy("service_id", "phone_id"),
+	"funding":             ownedBy("service_id"),
+	"cost_option":         ownedBy("service_id"),
+	"required_document":   ownedBy("service_id"),
+	"contact":             ownedBy("service_id", "service_at_location_id"),
+	"service_at_location": ownedBy("service_id"),
+}
+
+// ownedBy returns a function giving the value of col when none of the more
+// specific parent columns is set, and "" otherwise.
+func ownedBy(col string, moreSpecific ...string) func(map[string]any) string {
+	return func(vals map[string]any) string {
+		for _, c := range moreSpecific {
+			if vals[c] != nil {
+				return ""
+			}
+		}
+		s, _ := vals[col].(string)
+		return s
+	}
+}
+
+func planImport(old *directory.Dataset, oldRows map[string]map[string][]any, in *directory.Dataset, src ImportSource, now string) *importPlan {
+	p := &importPlan{upserts: map[string][][]any{}, deletes: map[string][]string{}, counts: map[string]TableCount{}}
+	inIDs := map[string]map[string]bool{}
+	for _, t := range directory.Tables {
+		ids := map[string]bool{}
+		c := p.counts[t.Name]
+		for i := range t.Len(in) {
+			id := t.ID(in, i)
+			ids[id] = true
+			vals := t.Values(in, i)
+			prev, exists := oldRows[t.Name][id]
+			switch {
+			case !exists:
+				c.Inserted++
+			case slices.Equal(prev, vals):
+				c.Unchanged++
+				continue
+			default:
+				c.Updated++
+			}
+			p.upserts[t.Name] = append(p.upserts[t.Name], vals)
+			if t.Name == "service" || t.Name == "organization" {
+				p.provenance(t, prev, vals, src, now)
+			}
+		}
+		p.counts[t.Name] = c
+		inIDs[t.Name] = ids
+	}
+	// Service-owned rows that the import no longer lists.
+	services := inIDs["service"]
+	for _, t := range directory.Tables {
+		owner := serviceChildren[t.Name]
+		if owner == nil {
+			continue
+		}
+		cols := t.Columns
+		c := p.counts[t.Name]
+		for i := range t.Len(old) {
+			id := t.ID(old, i)
+			if inIDs[t.Name][id] {
+				continue
+			}
+			vals := t.Values(old, i)
+			named := make(map[string]any, len(cols))
+			for j, col := range cols {
+				named[col] = vals[j]
+			}
+			if s := owner(named); s != "" && services[s] {
+				p.deletes[t.Name] = append(p.deletes[t.Name], id)
+				c.Deleted++
+			}
+		}
+		p.counts[t.Name] = c
+	}
+	// Attributes hang off any record by link_id; those of an imported
+	// service that the import no longer lists go too.
+	c := p.counts["attribute"]
+	for _, a := range old.Attributes {
+		if services[a.LinkID] && !inIDs["attribute"][a.ID] {
+			p.deletes["attribute"] = append(p.deletes["attribute"], a.ID)
+			c.Deleted++
+		}
+	}
+	p.counts["attribute"] = c
+	return p
+}
+
+// provenance adds HSDS metadata rows for an inserted (prev nil) or updated
+// service or organisation: one row for a new record, one per changed field
+// for an update.
+func (p *importPlan) provenance(t *directory.Table, prev, vals []any, src ImportSource, now string) {
+	meta := directory.TableNamed("metadata")
+	by := src.UpdatedBy
+	if src.Name != "" {
+		by += " (" + src.Name + ")"
+	}
+	add := func(action, field, before, after string) {
+		m := directory.Dataset{Metadata: []directory.Metadata{{
+			ID: directory.NewUUID(), ResourceID: vals[0].(string), ResourceType: t.Name,
+			LastActionDate: now, LastActionType: action, FieldName: field,
+			PreviousValue: before, ReplacementValue: after, UpdatedBy: by,
+		}}}
+		p.upserts["metadata"] = append(p.upserts["metadata"], meta.Values(&m, 0))
+		c := p.counts["metadata"]
+		c.Inserted++
+		p.counts["metadata"] = c
+	}
+	if prev == nil {
+		add("create", "*", "", "")
+		return
+	}
+	for i, col := range t.Columns {
+		if valueText(prev[i]) != valueText(vals[i]) {
+			add("update", col, valueText(prev[i]), valueText(vals[i]))
+		}
+	}
+}
+
+func valueText(v any) string {
+	if v == nil {
+		return ""
+	}
+	return fmt.Sprint(v)
+}
+
+// applyPlan deletes, then upserts in parent-first table order. References
+// are checked at commit (the constraints are deferred).
+func (d *DB) applyPlan(ctx context.Context, tx *sql.Tx, p *importPlan) error {
+	for _, t := range slices.Backward(directory.Tables) {
+		ids := p.deletes[t.Name]
+		for chunk := range slices.Chunk(ids, 500) {
+			args := make([]any, len(chunk))
+			for i, id := range chunk {
+				args[i] = id
+			}
+			q := `DELETE FROM ` + t.Name + ` WHERE id IN ` + placeholders(1, len(chunk))
+			if _, err := tx.ExecContext(ctx, q, args...); err != nil {
+				return fmt.Errorf("store: delete from %s: %w", t.Name, d.dialect.translate(err))
+			}
+		}
+	}
+	for _, t := range directory.Tables {
+		if err := d.upsertRows(ctx, tx, t, p.upserts[t.Name]); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// upsertRows writes rows with multi-row INSERT … ON CONFLICT (id) DO UPDATE,
+// as many rows per statement as the engine's parameter limit allows.
+func (d *DB) upsertRows(ctx context.Context, tx *sql.Tx, t *directory.Table, rows [][]any) error {
+	if len(rows) == 0 {
+		return nil
+	}
+	cols := t.Columns
+	var set strings.Builder
+	for i, c := range cols[1:] {
+		if i > 0 {
+			set.WriteString(", ")
+		}
+		fmt.Fprintf(&set, "%s = excluded.%s", c, c)
+	}
+	per := max(1, min(500, d.dialect.maxParams()/len(cols)))
+	var stmt *sql.Stmt
+	defer func() {
+		if stmt != nil {
+			stmt.Close()
+		}
+	}()
+	args := make([]any, 0, per*len(cols))
+	for chunk := range slices.Chunk(rows, per) {
+		q := `INSERT INTO ` + t.Name + ` (` + strings.Join(cols, ", ") + `) VALUES ` + placeholders(len(chunk), len(cols)) +
+			` ON CONFLICT (id) DO UPDATE SET ` + set.String()
+		args = args[:0]
+		for _, r := range chunk {
+			args = append(args, r...)
+		}
+		var err error
+		if len(chunk) == per {
+			if stmt == nil {
+				if stmt, err = tx.PrepareContext(ctx, q); err != nil {
+					return fmt.Errorf("store: prepare %s: %w", t.Name, err)
+				}
+			}
+			_, err = stmt.ExecContext(ctx, args...)
+		} else {
+			_, err = tx.ExecContext(ctx, q, args...)
+		}
+		if err != nil {
+			return fmt.Errorf("store: write %s: %w", t.Name, d.dialect.translate(err))
+		}
+	}
+	return nil
+}
+
+// ImportRun is one recorded import.
+type ImportRun struct {
+	ID                                    int64
+	StartedAt, FinishedAt                 string
+	Source, Format, UpdatedBy             string
+	Inserted, Updated, Deleted, Unchanged int
+}
+
+// ImportRuns returns the most recent imports, newest first.
+func (d *DB) ImportRuns(ctx context.Context, limit int) ([]ImportRun, error) {
+	rows, err := d.db.QueryContext(ctx, `/* ImportRuns */ SELECT id, started_at, finished_at, source, format, updated_by,
+inserted, updated, deleted, unchanged FROM import_run ORDER BY id DESC LIMIT $1`, limit)
+	if err != nil {
+		return nil, fmt.Errorf("store: import runs: %w", err)
+	}
+	defer rows.Close()
+	var out []ImportRun
+	for rows.Next() {
+		var r ImportRun
+		if err := rows.Scan(&r.ID, &r.StartedAt, &r.FinishedAt, &r.Source, &r.Format, &r.UpdatedBy,
+			&r.Inserted, &r.Updated, &r.Deleted, &r.Unchanged); err != nil {
+			return nil, err
+		}
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}
