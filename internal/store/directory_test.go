@@ -231,3 +231,24 @@ func tableRows(tb *directory.Table, d *directory.Dataset) []string {
 	slices.Sort(out)
 	return out
 }
+
+// TestTablesMatchSchema checks that every table descriptor names exactly the
+// columns the migrations create, on both engines.
+func TestTablesMatchSchema(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		for _, tb := range directory.Tables {
+			rows, err := db.SQL().Query(`SELECT * FROM ` + tb.Name + ` LIMIT 0`)
+			if err != nil {
+				t.Fatalf("%s: %v", tb.Name, err)
+			}
+			cols, err := rows.Columns()
+			rows.Close()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !slices.Equal(cols, tb.Columns) {
+				t.Errorf("table %s has columns\n %v\nbut its descriptor lists\n %v", tb.Name, cols, tb.Columns)
+			}
+		}
+	})
+}
