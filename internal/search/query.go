@@ -1,0 +1,460 @@
+package search
+
+import (
+	"cmp"
+	"math"
+	"slices"
+	"strings"
+	"time"
+
+	"throughcare/internal/geo"
+)
+
+// Sort orders results.
+type Sort int
+
+const (
+	// ByRelevance ranks by how well the keywords match, nearest first among
+	// equals, then by name. Without keywords it is ByDistance when a point
+	// is given and ByName otherwise.
+	ByRelevance Sort = iota
+	// ByDistance puts the nearest first; it needs Near.
+	ByDistance
+	// ByName sorts alphabetically.
+	ByName
+)
+
+// OpenAt asks for services open at a time in the week.
+type OpenAt struct {
+	Day    time.Weekday
+	Minute int // minutes since midnight, 0 to 1439
+}
+
+// Query is everything a search can ask. The zero Query finds every active
+// service, by name.
+type Query struct {
+	Text string // keywords; every one (or a synonym) must match
+
+	Types      []string // taxonomy term ids: the service has at least one (or a descendant)
+	Attributes []string // taxonomy term ids: the service has every one
+
+	Age  *int    // the service accepts a person of this age
+	Open *OpenAt // the service is open then (services with no known hours are left out)
+
+	Near   *geo.Point // distances are measured from here
+	Radius float64    // with Near: only services with a location within this many metres (0: no limit)
+
+	// Covers asks for services whose declared service area holds this point
+	// or is one of these area codes (GSS codes of local authorities, ICBs,
+	// regions and so on).
+	CoversPoint *geo.Point
+	CoversCodes []string
+
+	OrganizationID  string
+	IncludeInactive bool // also inactive, defunct and temporarily closed services
+
+	Sort          Sort
+	Offset, Limit int // Limit 0 means 20
+}
+
+// Hit is one matching service.
+type Hit struct {
+	Service  int     // position in the directory's services
+	SAL      int     // the nearest service-at-location with coordinates, or -1
+	Distance float64 // metres from Near to that location, or -1
+	Score    float64 // keyword relevance; 0 without keywords
+}
+
+// Result is one page of hits and the total number of matches.
+type Result struct {
+	Total int
+	Hits  []Hit
+}
+
+// scratch is per-query working memory, pooled so a search allocates little.
+type scratch struct {
+	epoch []uint32
+	cur   uint32
+	dist  []float64
+	sal   []int32
+	cands []int32
+	hits  []Hit
+}
+
+func newScratch(n int) any {
+	return &scratch{epoch: make([]uint32, n), dist: make([]float64, n), sal: make([]int32, n)}
+}
+
+// next starts a new query: marks from earlier queries become stale.
+func (s *scratch) next() {
+	s.cur++
+	if s.cur == 0 { // wrapped: clear for real
+		clear(s.epoch)
+		s.cur = 1
+	}
+	s.cands = s.cands[:0]
+	s.hits = s.hits[:0]
+}
+
+// Search runs q.
+func (e *Engine) Search(q Query) Result {
+	sc := e.pool.Get().(*scratch)
+	defer e.pool.Put(sc)
+	sc.next()
+
+	cls := clauses(analyse(q.Text))
+	// A word nobody uses matches nothing; stop early.
+	for _, c := range cls {
+		if !e.clauseKnown(c) {
+			return Result{}
+		}
+	}
+	var types, attrs [][]uint64
+	for _, t := range q.Types {
+		if b := e.tagged[t]; b != nil {
+			types = append(types, b)
+		}
+	}
+	if len(q.Types) > 0 && len(types) == 0 {
+		return Result{}
+	}
+	for _, a := range q.Attributes {
+		b := e.tagged[a]
+		if b == nil {
+			return Result{}
+		}
+		attrs = append(attrs, b)
+	}
+	coversCodes := map[string]bool{}
+	for _, c := range q.CoversCodes {
+		coversCodes[strings.ToUpper(c)] = true
+	}
+	covers := q.CoversPoint != nil || len(coversCodes) > 0
+
+	// Choose what to walk: the locations within the radius, the documents
+	// of the rarest keyword clause, or every service.
+	geoDriven := q.Near != nil && q.Radius > 0
+	textDriver := -1
+	if len(cls) > 0 {
+		best := math.MaxInt
+		for i, c := range cls {
+			if est := e.clauseSize(c); est < best {
+				best, textDriver = est, i
+			}
+		}
+		if geoDriven && e.radiusSize(*q.Near, q.Radius) > best {
+			geoDriven = false
+		}
+	}
+	switch {
+	case geoDriven:
+		e.withinRadius(sc, *q.Near, q.Radius)
+	case textDriver >= 0:
+		e.clauseDocs(sc, cls[textDriver])
+	default:
+		for i := range e.n {
+			sc.cands = append(sc.cands, int32(i))
+		}
+	}
+
+	for _, s := range sc.cands {
+		if !q.IncludeInactive && e.inactive[s] {
+			continue
+		}
+		if q.OrganizationID != "" && e.orgOf[s] != q.OrganizationID {
+			continue
+		}
+		if len(types) > 0 && !slices.ContainsFunc(types, func(b []uint64) bool { return has(b, s) }) {
+			continue
+		}
+		if slices.ContainsFunc(attrs, func(b []uint64) bool { return !has(b, s) }) {
+			continue
+		}
+		if q.Age != nil && (float64(*q.Age) < e.minAge[s] || float64(*q.Age) > e.maxAge[s]) {
+			continue
+		}
+		if q.Open != nil {
+			if open, _ := e.OpenAt(int(s), q.Open.Day, q.Open.Minute); !open {
+				continue
+			}
+		}
+		if covers && !e.covers(s, q.CoversPoint, coversCodes) {
+			continue
+		}
+		h := Hit{Service: int(s), SAL: -1, Distance: -1}
+		if q.Near != nil {
+			if geoDriven {
+				h.SAL, h.Distance = int(sc.sal[s]), sc.dist[s]
+			} else {
+				h.SAL, h.Distance = e.nearest(s, *q.Near)
+				if q.Radius > 0 && (h.Distance < 0 || h.Distance > q.Radius) {
+					continue
+				}
+			}
+		} else if ls := e.svcLocs[s]; len(ls) > 0 {
+			h.SAL = int(e.locs[ls[0]].sal)
+		}
+		if len(cls) > 0 {
+			score, ok := e.score(s, cls)
+			if !ok {
+				continue
+			}
+			h.Score = score
+		}
+		sc.hits = append(sc.hits, h)
+	}
+	return e.page(sc.hits, q)
+}
+
+func has(b []uint64, s int32) bool { return b[s/64]&(1<<(s%64)) != 0 }
+
+func (e *Engine) page(hits []Hit, q Query) Result {
+	sort := q.Sort
+	if sort == ByRelevance && q.Text == "" {
+		sort = ByName
+		if q.Near != nil {
+			sort = ByDistance
+		}
+	}
+	if sort == ByDistance && q.Near == nil {
+		sort = ByName
+	}
+	byName := func(a, b Hit) int { return cmp.Compare(e.rank[a.Service], e.rank[b.Service]) }
+	byDist := func(a, b Hit) int {
+		// Services with no location sort last.
+		da, db := a.Distance, b.Distance
+		if da < 0 {
+			da = math.Inf(1)
+		}
+		if db < 0 {
+			db = math.Inf(1)
+		}
+		return cmp.Compare(da, db)
+	}
+	var less func(a, b Hit) int
+	switch sort {
+	case ByDistance:
+		less = func(a, b Hit) int { return cmp.Or(byDist(a, b), cmp.Compare(b.Score, a.Score), byName(a, b)) }
+	case ByName:
+		less = byName
+	default:
+		less = func(a, b Hit) int { return cmp.Or(cmp.Compare(b.Score, a.Score), byDist(a, b), byName(a, b)) }
+	}
+	limit := q.Limit
+	if limit <= 0 {
+		limit = 20
+	}
+	offset := max(q.Offset, 0)
+	res := Result{Total: len(hits)}
+	if offset >= len(hits) {
+		return res
+	}
+	end := min(offset+limit, len(hits))
+	topK(hits, end, less)
+	res.Hits = slices.Clone(hits[offset:end])
+	return res
+}
+
+// topK moves the k least elements of hs, in order, to its front. It sorts
+// fully when k is a large share of hs, and otherwise keeps a bounded
+// max-heap, which is O(n log k).
+func topK(hs []Hit, k int, less func(a, b Hit) int) {
+	if k*4 >= len(hs) {
+		slices.SortFunc(hs, less)
+		return
+	}
+	// hs[:k] as a max-heap under less.
+	down := func(i, n int) {
+		for {
+			l := 2*i + 1
+			if l >= n {
+				return
+			}
+			m := l
+			if r := l + 1; r < n && less(hs[r], hs[l]) > 0 {
+				m = r
+			}
+			if less(hs[m], hs[i]) <= 0 {
+				return
+			}
+			hs[i], hs[m] = hs[m], hs[i]
+			i = m
+		}
+	}
+	for i := k/2 - 1; i >= 0; i-- {
+		down(i, k)
+	}
+	for j := k; j < len(hs); j++ {
+		if less(hs[j], hs[0]) < 0 {
+			hs[0], hs[j] = hs[j], hs[0]
+			down(0, k)
+		}
+	}
+	slices.SortFunc(hs[:k], less)
+}
+
+// weight returns the weight of term t in service s, or 0.
+func (e *Engine) weight(s int32, t int32) float32 {
+	dt := e.docs[s]
+	i, ok := slices.BinarySearchFunc(dt, t, func(d docTerm, t int32) int { return cmp.Compare(d.term, t) })
+	if !ok {
+		return 0
+	}
+	return dt[i].w
+}
+
+// synonymFactor discounts a match on a synonym against one on the word the
+// user typed.
+const synonymFactor = 0.7
+
+// score is the sum over clauses of the best-matching phrase's BM25-style
+// score (a phrase scores the mean of its words, so a two-word synonym counts
+// as one concept); ok is false when some clause does not match at all.
+func (e *Engine) score(s int32, cls []clause) (float64, bool) {
+	const k1 = 1.2
+	var total float64
+	for _, c := range cls {
+		best := -1.0
+	phrases:
+		for pi, p := range c.phrases {
+			var sum float64
+			for _, st := range p {
+				id, ok := e.vocab[st]
+				if !ok {
+					continue phrases
+				}
+				w := e.weight(s, id)
+				if w == 0 {
+					continue phrases
+				}
+				sum += float64(e.idf[id]) * float64(w) * (k1 + 1) / (float64(w) + k1)
+			}
+			sum /= float64(len(p))
+			if pi != c.literal {
+				sum *= synonymFactor
+			}
+			best = max(best, sum)
+		}
+		if best < 0 {
+			return 0, false
+		}
+		total += best
+	}
+	return total, true
+}
+
+// clauseKnown reports whether any phrase of c has every word in the index.
+func (e *Engine) clauseKnown(c clause) bool {
+	return slices.ContainsFunc(c.phrases, func(p []string) bool {
+		return !slices.ContainsFunc(p, func(st string) bool { _, ok := e.vocab[st]; return !ok })
+	})
+}
+
+// rarest returns the term of phrase p with the fewest documents, or -1.
+func (e *Engine) rarest(p []string) int32 {
+	best, bestN := int32(-1), math.MaxInt
+	for _, st := range p {
+		id, ok := e.vocab[st]
+		if !ok {
+			return -1
+		}
+		if n := len(e.post[id]); n < bestN {
+			best, bestN = id, n
+		}
+	}
+	return best
+}
+
+// clauseSize estimates how many documents satisfy c.
+func (e *Engine) clauseSize(c clause) int {
+	n := 0
+	for _, p := range c.phrases {
+		if t := e.rarest(p); t >= 0 {
+			n += len(e.post[t])
+		}
+	}
+	return n
+}
+
+// clauseDocs collects the documents that may satisfy c (those holding the
+// rarest word of one of its phrases) as candidates, once each.
+func (e *Engine) clauseDocs(sc *scratch, c clause) {
+	for _, p := range c.phrases {
+		t := e.rarest(p)
+		if t < 0 {
+			continue
+		}
+		for _, ps := range e.post[t] {
+			if sc.epoch[ps.doc] != sc.cur {
+				sc.epoch[ps.doc] = sc.cur
+				sc.cands = append(sc.cands, ps.doc)
+			}
+		}
+	}
+}
+
+// cellsAround calls fn for every grid cell a circle may touch.
+func cellsAround(p geo.Point, radius float64, fn func(c [2]int32)) {
+	b := geo.BBoxAround(p, radius)
+	lo := cellOf(geo.Point{Lat: b.MinLat, Lon: b.MinLon})
+	hi := cellOf(geo.Point{Lat: b.MaxLat, Lon: b.MaxLon})
+	for i := lo[0]; i <= hi[0]; i++ {
+		for j := lo[1]; j <= hi[1]; j++ {
+			fn([2]int32{i, j})
+		}
+	}
+}
+
+// radiusSize counts the locations in the cells a circle touches.
+func (e *Engine) radiusSize(p geo.Point, radius float64) int {
+	n := 0
+	cellsAround(p, radius, func(c [2]int32) { n += len(e.grid[c]) })
+	return n
+}
+
+// withinRadius collects the services with a location within radius of p,
+// each with its nearest such location.
+func (e *Engine) withinRadius(sc *scratch, p geo.Point, radius float64) {
+	cellsAround(p, radius, func(c [2]int32) {
+		for _, li := range e.grid[c] {
+			l := &e.locs[li]
+			d := geo.Distance(p, l.p)
+			if d > radius {
+				continue
+			}
+			if sc.epoch[l.svc] != sc.cur {
+				sc.epoch[l.svc] = sc.cur
+				sc.cands = append(sc.cands, l.svc)
+				sc.dist[l.svc], sc.sal[l.svc] = d, l.sal
+			} else if d < sc.dist[l.svc] {
+				sc.dist[l.svc], sc.sal[l.svc] = d, l.sal
+			}
+		}
+	})
+}
+
+// nearest returns the nearest located service-at-location of s and its
+// distance from p, or -1, -1.
+func (e *Engine) nearest(s int32, p geo.Point) (int, float64) {
+	sal, dist := -1, -1.0
+	for _, li := range e.svcLocs[s] {
+		l := &e.locs[li]
+		if d := geo.Distance(p, l.p); dist < 0 || d < dist {
+			sal, dist = int(l.sal), d
+		}
+	}
+	return sal, dist
+}
+
+// covers reports whether a service area of s holds p or has one of codes.
+func (e *Engine) covers(s int32, p *geo.Point, codes map[string]bool) bool {
+	for _, a := range e.areas[s] {
+		if a.code != "" && codes[a.code] {
+			return true
+		}
+		if p != nil && a.shape != nil && a.shape.Contains(*p) {
+			return true
+		}
+	}
+	return false
+}
