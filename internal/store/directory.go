@@ -316,55 +316,8 @@ func (d *DB) applyPlan(ctx context.Context, tx *sql.Tx, p *importPlan) error {
 		}
 	}
 	for _, t := range directory.Tables {
-		if err := d.upsertRows(ctx, tx, t, p.upserts[t.Name]); err != nil {
+		if err := d.upsertGeneric(ctx, tx, t.Name, t.Columns, 1, p.upserts[t.Name]); err != nil {
 			return err
-		}
-	}
-	return nil
-}
-
-// upsertRows writes rows with multi-row INSERT … ON CONFLICT (id) DO UPDATE,
-// as many rows per statement as the engine's parameter limit allows.
-func (d *DB) upsertRows(ctx context.Context, tx *sql.Tx, t *directory.Table, rows [][]any) error {
-	if len(rows) == 0 {
-		return nil
-	}
-	cols := t.Columns
-	var set strings.Builder
-	for i, c := range cols[1:] {
-		if i > 0 {
-			set.WriteString(", ")
-		}
-		fmt.Fprintf(&set, "%s = excluded.%s", c, c)
-	}
-	per := max(1, min(500, d.dialect.maxParams()/len(cols)))
-	var stmt *sql.Stmt
-	defer func() {
-		if stmt != nil {
-			stmt.Close()
-		}
-	}()
-	args := make([]any, 0, per*len(cols))
-	for chunk := range slices.Chunk(rows, per) {
-		q := `INSERT INTO ` + t.Name + ` (` + strings.Join(cols, ", ") + `) VALUES ` + placeholders(len(chunk), len(cols)) +
-			` ON CONFLICT (id) DO UPDATE SET ` + set.String()
-		args = args[:0]
-		for _, r := range chunk {
-			args = append(args, r...)
-		}
-		var err error
-		if len(chunk) == per {
-			if stmt == nil {
-				if stmt, err = tx.PrepareContext(ctx, q); err != nil {
-					return fmt.Errorf("store: prepare %s: %w", t.Name, err)
-				}
-			}
-			_, err = stmt.ExecContext(ctx, args...)
-		} else {
-			_, err = tx.ExecContext(ctx, q, args...)
-		}
-		if err != nil {
-			return fmt.Errorf("store: write %s: %w", t.Name, d.dialect.translate(err))
 		}
 	}
 	return nil
