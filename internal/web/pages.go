@@ -1,0 +1,115 @@
+package web
+
+import (
+	"cmp"
+	"net/http"
+	"slices"
+	"strings"
+
+	"throughcare/internal/apperr"
+)
+
+// HomePage is the data of the home page.
+type HomePage struct {
+	Page
+	Form SearchForm
+	// Types are the service-type shortcuts.
+	Types []TypeOption
+}
+
+// SearchForm is what the search form shows: the values last searched for
+// and, on the results page, the service types to filter on.
+type SearchForm struct {
+	Query string
+	Where string
+	Types []TypeOption
+}
+
+// ServicePage is the data of a service's page.
+type ServicePage struct {
+	Page
+	Service ServiceView
+	// Tiles configure the map's background; empty for a plain one.
+	TilesURL, TilesAttribution string
+}
+
+// OrganisationPage is the data of an organisation's page.
+type OrganisationPage struct {
+	Page
+	Organisation OrganisationView
+	Services     []ServiceSummary
+}
+
+// AboutDataPage is the data of the page about the directory's data.
+type AboutDataPage struct {
+	Page
+}
+
+// AccessibilityPage is the data of the accessibility statement.
+type AccessibilityPage struct {
+	Page
+}
+
+// ErrorPage is the data of an error page.
+type ErrorPage struct {
+	Page
+	Status  int
+	Message string
+}
+
+func (s *Server) showHome(w http.ResponseWriter, r *http.Request) error {
+	p := &HomePage{Page: Page{Title: "Find health services for people on probation"}, Types: serviceTypes(s.index(), "")}
+	return s.render(w, r, http.StatusOK, "home", p)
+}
+
+func (s *Server) showService(w http.ResponseWriter, r *http.Request) error {
+	ix := s.index()
+	svc, ok := ix.Service(r.PathValue("id"))
+	if !ok {
+		return apperr.Errorf(apperr.NotFound, "no service with id %q", r.PathValue("id"))
+	}
+	v := newServiceView(ix, svc)
+	p := &ServicePage{
+		Page:             Page{Title: v.Name, Map: v.HasMap()},
+		Service:          v,
+		TilesURL:         s.cfg.TilesURL,
+		TilesAttribution: s.cfg.TilesAttribution,
+	}
+	return s.render(w, r, http.StatusOK, "service", p)
+}
+
+func (s *Server) showOrganisation(w http.ResponseWriter, r *http.Request) error {
+	ix := s.index()
+	id := r.PathValue("id")
+	o, ok := ix.Organization(id)
+	if !ok {
+		return apperr.Errorf(apperr.NotFound, "no organisation with id %q", id)
+	}
+	p := &OrganisationPage{Page: Page{Title: o.Name}, Organisation: newOrganisationView(ix, o)}
+	for _, i := range ix.ServicesOf(id) {
+		p.Services = append(p.Services, newServiceSummary(ix, i))
+	}
+	slices.SortFunc(p.Services, func(a, b ServiceSummary) int {
+		return cmp.Or(strings.Compare(strings.ToLower(a.Name), strings.ToLower(b.Name)), strings.Compare(a.ID, b.ID))
+	})
+	return s.render(w, r, http.StatusOK, "organisation", p)
+}
+
+func (s *Server) showAboutData(w http.ResponseWriter, r *http.Request) error {
+	return s.render(w, r, http.StatusOK, "about-data", &AboutDataPage{Page: Page{Title: "About the data"}})
+}
+
+func (s *Server) showAccessibility(w http.ResponseWriter, r *http.Request) error {
+	return s.render(w, r, http.StatusOK, "accessibility", &AccessibilityPage{Page: Page{Title: "Accessibility statement"}})
+}
+
+// compile-time checks that every page's data satisfies pageData.
+var (
+	_ pageData = (*HomePage)(nil)
+	_ pageData = (*SearchPage)(nil)
+	_ pageData = (*ServicePage)(nil)
+	_ pageData = (*OrganisationPage)(nil)
+	_ pageData = (*AboutDataPage)(nil)
+	_ pageData = (*AccessibilityPage)(nil)
+	_ pageData = (*ErrorPage)(nil)
+)

@@ -1,0 +1,166 @@
+package web
+
+import (
+	"bytes"
+	"fmt"
+	"html/template"
+	"io/fs"
+	"net/http"
+	"path"
+	"strings"
+	"sync"
+)
+
+// pageSet holds one template per page, each made of the layout, the
+// partials and the page's own file. They are parsed once at start; in dev
+// mode they are parsed again for every page rendered, so edits show at once.
+type pageSet struct {
+	fsys  fs.FS
+	funcs template.FuncMap
+	dev   bool
+	pages map[string]*template.Template
+}
+
+// pageNames lists every page template, by file name under pages/ without
+// ".tmpl". Parsing checks that each exists and that no other is there.
+var pageNames = []string{"home", "search", "service", "organisation", "about-data", "accessibility", "error"}
+
+func newPageSet(fsys fs.FS, assetURL func(string) string, dev bool) (*pageSet, error) {
+	ps := &pageSet{fsys: fsys, dev: dev, funcs: templateFuncs(assetURL)}
+	pages, err := ps.parse()
+	if err != nil {
+		return nil, err
+	}
+	ps.pages = pages
+	return ps, nil
+}
+
+// parse parses every page from ps.fsys.
+func (ps *pageSet) parse() (map[string]*template.Template, error) {
+	base, err := template.New("layout.tmpl").Funcs(ps.funcs).ParseFS(ps.fsys, "layout.tmpl", "partials/*.tmpl")
+	if err != nil {
+		return nil, fmt.Errorf("web: parsing layout and partials: %w", err)
+	}
+	files, err := fs.Glob(ps.fsys, "pages/*.tmpl")
+	if err != nil {
+		return nil, fmt.Errorf("web: listing page templates: %w", err)
+	}
+	pages := make(map[string]*template.Template, len(pageNames))
+	for _, f := range files {
+		name := strings.TrimSuffix(path.Base(f), ".tmpl")
+		t, err := template.Must(base.Clone()).ParseFS(ps.fsys, f)
+		if err != nil {
+			return nil, fmt.Errorf("web: parsing page %s: %w", name, err)
+		}
+		pages[name] = t
+	}
+	for _, name := range pageNames {
+		if pages[name] == nil {
+			return nil, fmt.Errorf("web: page template pages/%s.tmpl is missing", name)
+		}
+	}
+	if len(pages) != len(pageNames) {
+		return nil, fmt.Errorf("web: pages/ has %d templates, want the %d in pageNames", len(pages), len(pageNames))
+	}
+	return pages, nil
+}
+
+// page returns the template of the named page.
+func (ps *pageSet) page(name string) (*template.Template, error) {
+	pages := ps.pages
+	if ps.dev {
+		var err error
+		if pages, err = ps.parse(); err != nil {
+			return nil, err
+		}
+	}
+	t := pages[name]
+	if t == nil {
+		return nil, fmt.Errorf("web: no page template %q", name)
+	}
+	return t, nil
+}
+
+// Page holds what the layout needs. Every page's data embeds it.
+type Page struct {
+	// Title is the page's own title; the layout adds the service name.
+	Title string
+	// Demo shows the banner saying the data are fictional; render sets it.
+	Demo bool
+	// Map loads Leaflet; set by pages that draw a map.
+	Map bool
+	// Path is the request path, for marking the current navigation item.
+	Path string
+}
+
+func (p *Page) layout() *Page { return p }
+
+// pageData is any page's data: a struct embedding Page.
+type pageData interface{ layout() *Page }
+
+var bufPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+// render executes the named page into a buffer and, only if that succeeds,
+// writes it with the given status, so a failing template yields a clean
+// error page rather than half a page.
+func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name string, data pageData) error {
+	p := data.layout()
+	p.Demo = s.cfg.Demo
+	p.Path = r.URL.Path
+	t, err := s.pages.page(name)
+	if err != nil {
+		return err
+	}
+	buf := bufPool.Get().(*bytes.Buffer)
+	buf.Reset()
+	defer bufPool.Put(buf)
+	if err := t.ExecuteTemplate(buf, "layout", data); err != nil {
+		return fmt.Errorf("web: rendering page %s: %w", name, err)
+	}
+	h := w.Header()
+	h.Set("Content-Type", "text/html; charset=utf-8")
+	h.Set("Content-Length", fmt.Sprint(buf.Len()))
+	w.WriteHeader(status)
+	if r.Method != http.MethodHead {
+		w.Write(buf.Bytes())
+	}
+	return nil
+}
+
+// templateFuncs are the functions templates may call.
+func templateFuncs(assetURL func(string) string) template.FuncMap {
+	return template.FuncMap{
+		// asset returns the content-hashed URL of a static file.
+		"asset": assetURL,
+		// join joins strings with a separator.
+		"join": strings.Join,
+		// navItem describes a navigation link for the page at path.
+		"navItem": newNavItem,
+	}
+}
+
+// NavItem is a link of the service navigation.
+type NavItem struct {
+	Href, Text string
+	// Current marks the link to the section the page is in.
+	Current bool
+}
+
+// newNavItem returns the navigation link to href for a page at path. The
+// home page's link also stands for search results.
+func newNavItem(path, href, text string) NavItem {
+	current := path == href || (href == "/" && path == "/search")
+	return NavItem{Href: href, Text: text, Current: current}
+}
+
+// paragraphs splits text at blank lines into trimmed, non-empty paragraphs.
+func paragraphs(text string) []string {
+	text = strings.ReplaceAll(text, "\r\n", "\n")
+	var out []string
+	for p := range strings.SplitSeq(text, "\n\n") {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
+}
