@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -52,6 +53,9 @@ var onspdColumns = []struct {
 	colSubICB:     {names: []string{"sicbl", "ccg"}},
 }
 
+// onspdFile names the input in errors until the caller names the file.
+const onspdFile = "ONSPD"
+
 const (
 	colPostcode = iota
 	colLat
@@ -81,8 +85,10 @@ const (
 // since old addresses still turn up in referrals; callers that want only
 // live postcodes skip them.
 //
-// Bad input gives an apperr.FieldError (Invalid) with the line number and
-// the column name. An error from fn stops the read and is returned wrapped
+// Bad input gives an apperr.FieldError (Invalid) with the line number, the
+// column name and, where known, the character position, such as
+// "ONSPD:2:50: lat: "x" is not a latitude"; its File is "ONSPD", which
+// callers may replace with the file's name. An error from fn stops the read and is returned wrapped
 // with the line number, so errors.Is still sees it.
 func ReadONSPD(r io.Reader, fn func(PostcodeRecord) error) error {
 	cr := csv.NewReader(r)
@@ -90,11 +96,12 @@ func ReadONSPD(r io.Reader, fn func(PostcodeRecord) error) error {
 	cr.FieldsPerRecord = -1 // checked below, with a clearer message
 	header, err := cr.Read()
 	if err == io.EOF {
-		return &apperr.FieldError{Line: 1, Msg: "the file is empty: expected an ONSPD header line starting pcd,pcd2,pcds"}
+		return &apperr.FieldError{File: onspdFile, Line: 1, Msg: "the file is empty: expected an ONSPD header line starting pcd,pcd2,pcds"}
 	}
 	if err != nil {
 		return csvError(err)
 	}
+	header = slices.Clone(header)            // the reader reuses its slice
 	pos := make(map[string]int, len(header)) // lower-case name -> first index
 	for i, h := range header {
 		h = strings.ToLower(strings.TrimSpace(strings.TrimPrefix(h, "\ufeff")))
@@ -114,7 +121,7 @@ func ReadONSPD(r io.Reader, fn func(PostcodeRecord) error) error {
 	}
 	for c, col := range onspdColumns {
 		if col.required && idx[c] < 0 {
-			return &apperr.FieldError{Line: 1, Field: col.names[0],
+			return &apperr.FieldError{File: onspdFile, Line: 1, Field: col.names[0],
 				Msg: "column missing from the header: is this an ONS Postcode Directory CSV?"}
 		}
 	}
@@ -142,7 +149,7 @@ func ReadONSPD(r io.Reader, fn func(PostcodeRecord) error) error {
 		}
 		line, _ := cr.FieldPos(0)
 		if len(rec) != nCols {
-			return &apperr.FieldError{Line: line, Msg: fmt.Sprintf("has %d fields, the header has %d", len(rec), nCols)}
+			return &apperr.FieldError{File: onspdFile, Line: line, Msg: fmt.Sprintf("has %d fields, the header has %d", len(rec), nCols)}
 		}
 		cell := func(c int) string {
 			if idx[c] < 0 {
@@ -152,7 +159,7 @@ func ReadONSPD(r io.Reader, fn func(PostcodeRecord) error) error {
 		}
 		fail := func(c int, format string, args ...any) error {
 			l, col := cr.FieldPos(idx[c])
-			return &apperr.FieldError{Line: l, Column: col, Field: header[idx[c]], Msg: fmt.Sprintf(format, args...)}
+			return &apperr.FieldError{File: onspdFile, Line: l, Column: col, Field: header[idx[c]], Msg: fmt.Sprintf(format, args...)}
 		}
 
 		pc := cell(colPostcode)
@@ -207,7 +214,7 @@ func gss(code string) string {
 
 func csvError(err error) error {
 	if pe, ok := errors.AsType[*csv.ParseError](err); ok {
-		return &apperr.FieldError{Line: pe.Line, Column: pe.Column, Msg: "bad CSV: " + pe.Err.Error()}
+		return &apperr.FieldError{File: onspdFile, Line: pe.Line, Column: pe.Column, Msg: "bad CSV: " + pe.Err.Error()}
 	}
 	return fmt.Errorf("reading ONSPD: %w", err)
 }
@@ -231,9 +238,11 @@ func IsGSSCode(s string) bool {
 // name. Two shapes are accepted: {"E07000138": "Lincoln", ...} and
 // {"E38000006": {"name": "NHS South Yorkshire", ...}, ...}. A header row
 // left over from the CSV the list was made from (a key ending in CD whose
-// value ends in NM, such as "PFA15CD": "PFA15NM") is skipped. Any other key
-// that is not a GSS code, or a missing name, is an apperr.Invalid error
-// naming the key.
+// value ends in NM, such as "PFA15CD": "PFA15NM") is skipped. Codes are
+// mostly GSS codes, but not all (Northern Ireland's commissioning groups are
+// ZC010 and so on), so any key of 3 to 12 capital letters and digits is
+// taken; anything else, or a missing or blank name, is an apperr.Invalid
+// error naming the key.
 func LoadCodeNames(r io.Reader) (map[string]string, error) {
 	var raw map[string]json.RawMessage
 	if err := json.NewDecoder(r).Decode(&raw); err != nil {
@@ -256,8 +265,8 @@ func LoadCodeNames(r io.Reader) (map[string]string, error) {
 		if strings.HasSuffix(strings.ToUpper(code), "CD") && strings.HasSuffix(strings.ToUpper(name), "NM") {
 			continue
 		}
-		if !IsGSSCode(code) {
-			return nil, apperr.Field(code, "is not an ONS GSS code (a capital letter and eight digits)")
+		if !validCode(code) {
+			return nil, apperr.Field(code, "is not a code: expected 3 to 12 capital letters and digits, such as E07000138")
 		}
 		if name == "" {
 			return nil, apperr.Field(code, "has a blank name")
@@ -265,4 +274,16 @@ func LoadCodeNames(r io.Reader) (map[string]string, error) {
 		out[code] = name
 	}
 	return out, nil
+}
+
+func validCode(s string) bool {
+	if len(s) < 3 || len(s) > 12 {
+		return false
+	}
+	for i := range len(s) {
+		if !isDigit(s[i]) && !isLetter(s[i]) {
+			return false
+		}
+	}
+	return true
 }

@@ -43,6 +43,11 @@ func NormalisePostcode(s string) (string, error) {
 		return "", apperr.Field("postcode", "too long: a postcode has at most 7 letters and digits, %s", postcodeExample)
 	}
 	out, in := c[:len(c)-3], c[len(c)-3:]
+	// Where the user put one space, trust it: "LN1 1A" is a short inward
+	// code, not the outward code "LN".
+	if f := strings.Fields(s); len(f) == 2 && len(f[1]) < 3 {
+		return "", apperr.Field("postcode", "inward code must be a digit then two letters, %s", postcodeExample)
+	}
 	if !validOutward(out) {
 		return "", apperr.Field("postcode", "outward code %q must be one or two letters, then a digit, then an optional digit or letter, e.g. M1, LN1, DN55 or SW1A", out)
 	}
@@ -54,8 +59,9 @@ func NormalisePostcode(s string) (string, error) {
 
 // NormaliseOutcode validates the outward half of a postcode on its own
 // (such as "ln1" or "SW1A") and returns it in upper case, for searches by
-// postcode district. A full postcode is accepted too and reduced to its
-// outward code. Errors are apperr.Invalid and name the field "postcode".
+// postcode district. A full postcode or a sector ("LN1 1") is accepted too
+// and reduced to its outward code. Errors are apperr.Invalid and name the
+// field "postcode".
 func NormaliseOutcode(s string) (string, error) {
 	c, err := compact(s, "postcode")
 	if err != nil {
@@ -63,6 +69,21 @@ func NormaliseOutcode(s string) (string, error) {
 	}
 	if c == "GIR" || c == "GIR0AA" {
 		return "GIR", nil
+	}
+	f := strings.Fields(s)
+	if len(f) == 2 {
+		// Outward code then a sector ("LN1 1") or a full inward code.
+		out, in := strings.ToUpper(f[0]), strings.ToUpper(f[1])
+		if !validOutward(out) {
+			return "", apperr.Field("postcode", "outward code %q must be one or two letters, then a digit, then an optional digit or letter, e.g. M1, LN1, DN55 or SW1A", out)
+		}
+		if len(in) == 1 && isDigit(in[0]) {
+			return out, nil
+		}
+		if _, err := NormalisePostcode(s); err != nil {
+			return "", err
+		}
+		return out, nil
 	}
 	if validOutward(c) {
 		return c, nil
