@@ -155,9 +155,11 @@ func (r ring) locate(p Point) (inside, onEdge bool) {
 	for i := 1; i < len(pts); i++ {
 		a, b := pts[i-1], pts[i]
 		ax, ay, bx, by := a.Lon, a.Lat, b.Lon, b.Lat
+		if y < min(ay, by) || y > max(ay, by) {
+			continue // the edge neither touches p nor crosses the ray
+		}
 		// On the segment: collinear and within its extent.
-		if (bx-ax)*(y-ay) == (by-ay)*(x-ax) &&
-			x >= min(ax, bx) && x <= max(ax, bx) && y >= min(ay, by) && y <= max(ay, by) {
+		if (bx-ax)*(y-ay) == (by-ay)*(x-ax) && x >= min(ax, bx) && x <= max(ax, bx) {
 			return false, true
 		}
 		// Half-open rule: an edge counts when one end is above y and the
