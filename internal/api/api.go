@@ -1,0 +1,274 @@
+// Package api serves the directory as an Open Referral read API under
+// /openreferral: the endpoints of HSDS 3.0 with the parameters of the Open
+// Referral UK (ORUK) 3.0 profile, and the OpenAPI document that describes
+// them. Every answer is built from the current in-memory directory.Index;
+// nothing here touches the database.
+package api
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+
+	"throughcare/internal/apperr"
+	"throughcare/internal/directory"
+)
+
+// Prefix is the path under which the API is mounted. The handler expects
+// requests with the prefix still on the path.
+const Prefix = "/openreferral"
+
+// Version is the value of "version" in GET /openreferral/: the HSDS version
+// with the UK profile, as ORUK validators expect it.
+const Version = "HSDS-UK-3.0"
+
+// ProfileURI identifies the ORUK 3.0 profile of HSDS, the repository it is
+// published in.
+const ProfileURI = "https://github.com/openreferral/uk-profile"
+
+// maxQuery is the longest query string accepted, in bytes.
+const maxQuery = 2048
+
+// Config holds what the API needs from the rest of the program.
+type Config struct {
+	// Index returns the current directory snapshot. It must not be nil and
+	// should never return nil; a nil snapshot is served as an empty directory.
+	Index func() *directory.Index
+	// Logger receives internal errors. Nil discards them.
+	Logger *slog.Logger
+	// Geocode turns a postcode into the latitude and longitude of its
+	// centroid, for the postcode parameter of /service_at_locations. It
+	// returns an error of kind apperr.NotFound for an unknown postcode. Nil
+	// means postcode lookup is not available and such requests are refused.
+	Geocode func(ctx context.Context, postcode string) (lat, lon float64, err error)
+}
+
+// server holds the handler's state: its configuration and a cache of
+// per-snapshot views (sort orders and search text).
+type server struct {
+	cfg   Config
+	log   *slog.Logger
+	empty *directory.Index
+
+	mu   sync.Mutex
+	view atomic.Pointer[view]
+}
+
+// New returns the handler of every path under /openreferral/. Mount it
+// without stripping the prefix. It panics if cfg.Index is nil.
+func New(cfg Config) http.Handler {
+	if cfg.Index == nil {
+		panic("api: Config.Index must be set")
+	}
+	s := &server{cfg: cfg, log: cfg.Logger, empty: directory.NewIndex(&directory.Dataset{})}
+	if s.log == nil {
+		s.log = slog.New(slog.DiscardHandler)
+	}
+	mux := http.NewServeMux()
+	for _, rt := range s.routes() {
+		mux.Handle(rt.pattern, s.handle(rt.h))
+	}
+	mux.Handle(Prefix+"/", s.handle(fallback))
+	return cors(mux)
+}
+
+// route is one registered endpoint and the query parameters it reads; the
+// OpenAPI document is checked against this table.
+type route struct {
+	pattern string
+	params  []string
+	h       handlerFunc
+}
+
+// Query parameters shared by several endpoints.
+var (
+	listParams    = []string{"search", "page", "per_page", "format"}
+	serviceParams = []string{
+		"search", "page", "per_page", "format", "taxonomy_term_id", "taxonomy_id", "organization_id",
+		"modified_after", "full", "minimum_age", "maximum_age", "day", "start_time", "end_time",
+	}
+)
+
+func (s *server) routes() []route {
+	return []route{
+		{"GET " + Prefix + "/{$}", nil, s.root},
+		{"GET " + Prefix + "/openapi.json", nil, serveOpenAPI},
+		{"GET " + Prefix + "/services", append(serviceParams[:len(serviceParams):len(serviceParams)], "minimal"), s.listServices},
+		{"GET " + Prefix + "/services/{id}", nil, s.getService},
+		{"GET " + Prefix + "/service_at_locations", append(serviceParams[:len(serviceParams):len(serviceParams)], "lat", "lon", "proximity", "postcode"), s.listServiceAtLocations},
+		{"GET " + Prefix + "/service_at_locations/{id}", nil, s.getServiceAtLocation},
+		{"GET " + Prefix + "/organizations", append(listParams[:len(listParams):len(listParams)], "full", "full_service"), s.listOrganizations},
+		{"GET " + Prefix + "/organizations/{id}", []string{"full_service"}, s.getOrganization},
+		{"GET " + Prefix + "/taxonomies", listParams, s.listTaxonomies},
+		{"GET " + Prefix + "/taxonomies/{id}", nil, s.getTaxonomy},
+		{"GET " + Prefix + "/taxonomy_terms", append(listParams[:len(listParams):len(listParams)], "taxonomy_id", "parent_id", "top_only"), s.listTaxonomyTerms},
+		{"GET " + Prefix + "/taxonomy_terms/{id}", nil, s.getTaxonomyTerm},
+	}
+}
+
+// index returns the current snapshot.
+func (s *server) index() *directory.Index {
+	if x := s.cfg.Index(); x != nil {
+		return x
+	}
+	return s.empty
+}
+
+// current returns the view of the current snapshot, building it the first
+// time a snapshot is seen. Concurrent requests for a new snapshot wait for
+// one build rather than each doing their own.
+func (s *server) current() *view {
+	x := s.index()
+	if v := s.view.Load(); v != nil && v.x == x {
+		return v
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if v := s.view.Load(); v != nil && v.x == x {
+		return v
+	}
+	v := newView(x)
+	s.view.Store(v)
+	return v
+}
+
+// handlerFunc is an endpoint. It returns an error instead of writing one, and
+// the adapter (server.handle) turns the error into a JSON error response.
+type handlerFunc func(w http.ResponseWriter, r *http.Request) error
+
+// handle adapts h to http.Handler. It refuses over-long query strings before
+// h runs and writes any error h returns.
+func (s *server) handle(h handlerFunc) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var err error
+		if len(r.URL.RawQuery) > maxQuery {
+			err = apperr.Errorf(apperr.Invalid, "the query string is longer than %d bytes", maxQuery)
+		} else {
+			err = h(w, r)
+		}
+		if err != nil {
+			s.serveError(w, r, err)
+		}
+	})
+}
+
+// errorBody is the JSON form of every error response.
+type errorBody struct {
+	Error errorDetail `json:"error"`
+}
+
+type errorDetail struct {
+	Status  int    `json:"status"`
+	Message string `json:"message"`
+	Field   string `json:"field,omitempty"`
+}
+
+// serveError writes err as a JSON error: 400 for bad input, naming the
+// field; 404 for a missing record; 500, logged with its detail but shown
+// only as "Internal error.", for anything else.
+func (s *server) serveError(w http.ResponseWriter, r *http.Request, err error) {
+	d := errorDetail{Message: apperr.Message(err)}
+	switch {
+	case errors.Is(err, apperr.Invalid):
+		d.Status = http.StatusBadRequest
+		var fe *apperr.FieldError
+		if errors.As(err, &fe) {
+			d.Field = fe.Field
+			d.Message = fe.Error()
+		}
+	case errors.Is(err, apperr.NotFound):
+		d.Status = http.StatusNotFound
+	default:
+		d.Status = http.StatusInternalServerError
+		d.Message = "Internal error."
+		s.log.ErrorContext(r.Context(), "open referral request failed", "method", r.Method, "path", r.URL.Path, "err", err)
+	}
+	writeError(w, d)
+}
+
+func writeError(w http.ResponseWriter, d errorDetail) {
+	b, _ := json.Marshal(errorBody{d}) // cannot fail: strings and an int
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Content-Length", strconv.Itoa(len(b)+1))
+	w.WriteHeader(d.Status)
+	w.Write(append(b, '\n'))
+}
+
+// fallback answers every path under the prefix that no endpoint serves:
+// 204 to a CORS preflight, 405 to a method other than GET or HEAD, and 404
+// otherwise.
+func fallback(w http.ResponseWriter, r *http.Request) error {
+	switch r.Method {
+	case http.MethodGet, http.MethodHead:
+		return apperr.Errorf(apperr.NotFound, "there is no endpoint at %s", r.URL.Path)
+	case http.MethodOptions:
+		w.Header().Set("Access-Control-Allow-Methods", "GET, HEAD, OPTIONS")
+		w.Header().Set("Access-Control-Max-Age", "86400")
+		w.WriteHeader(http.StatusNoContent)
+		return nil
+	default:
+		w.Header().Set("Allow", "GET, HEAD, OPTIONS")
+		writeError(w, errorDetail{Status: http.StatusMethodNotAllowed, Message: "this API is read-only: use GET"})
+		return nil
+	}
+}
+
+// cors lets any web page read every response, as the ORUK compliance rules
+// require.
+func cors(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Access-Control-Allow-Origin", "*")
+		h.ServeHTTP(w, r)
+	})
+}
+
+// writeJSON writes v as the JSON body of a 200 response. It encodes to a
+// buffer first, so an encoding failure can still become a 500.
+func writeJSON(w http.ResponseWriter, v any) error {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Content-Length", strconv.Itoa(buf.Len()))
+	w.WriteHeader(http.StatusOK)
+	w.Write(buf.Bytes())
+	return nil
+}
+
+// rootInfo is the body of GET /openreferral/.
+type rootInfo struct {
+	Version    string `json:"version"`
+	Profile    string `json:"profile"`
+	OpenAPIURL string `json:"openapi_url"`
+}
+
+// root describes the API: its HSDS version, profile and OpenAPI document.
+func (s *server) root(w http.ResponseWriter, r *http.Request) error {
+	return writeJSON(w, rootInfo{Version: Version, Profile: ProfileURI, OpenAPIURL: baseURL(r) + Prefix + "/openapi.json"})
+}
+
+// baseURL returns scheme://host of the request as the client addressed it:
+// a proxy's X-Forwarded-Proto wins over the connection's own scheme.
+func baseURL(r *http.Request) string {
+	scheme := "http"
+	if r.TLS != nil {
+		scheme = "https"
+	}
+	if p, _, _ := strings.Cut(r.Header.Get("X-Forwarded-Proto"), ","); p != "" {
+		switch p = strings.ToLower(strings.TrimSpace(p)); p {
+		case "http", "https":
+			scheme = p
+		}
+	}
+	return scheme + "://" + r.Host
+}

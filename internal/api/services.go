@@ -1,0 +1,182 @@
+package api
+
+import (
+	"cmp"
+	"net/http"
+	"slices"
+
+	"throughcare/internal/apperr"
+	"throughcare/internal/directory"
+)
+
+// minimalService is a service as minimal=true lists it: enough to tell
+// whether a copy is out of date (HSDS asks for id and modification date;
+// name and status are kept because the service list schema requires them).
+type minimalService struct {
+	ID           string `json:"id"`
+	Name         string `json:"name"`
+	Status       string `json:"status"`
+	LastModified string `json:"last_modified,omitempty"`
+}
+
+// listServices answers GET /services: services in the HSDS list form,
+// filtered, in name order.
+func (s *server) listServices(w http.ResponseWriter, r *http.Request) error {
+	v := s.current()
+	p, err := parseQuery(r)
+	if err != nil {
+		return err
+	}
+	q := p.serviceQuery(v.x)
+	full, minimal := p.boolean("full"), p.boolean("minimal")
+	perPage := defaultPerPage
+	if minimal {
+		perPage = maxPerPage // HSDS: aim to return every service in one call
+	}
+	pg, format := p.paging(perPage), p.format()
+	if p.err == nil && full && minimal {
+		p.fail("minimal", "cannot be combined with full")
+	}
+	if p.err != nil {
+		return p.err
+	}
+	idx := v.services(&q)
+	fullService := func(i int) any { return v.fullService(i) }
+	switch {
+	case minimal:
+		return list(s, w, r, format, pg, idx, func(i int) any {
+			sv := v.x.ServiceAt(i)
+			return minimalService{ID: sv.ID, Name: sv.Name, Status: sv.Status, LastModified: sv.LastModified}
+		}, fullService)
+	case full:
+		return list(s, w, r, format, pg, idx, fullService, fullService)
+	default:
+		return list(s, w, r, format, pg, idx, func(i int) any { return v.x.ServiceBrief(i) }, fullService)
+	}
+}
+
+// fullService returns service i fully nested.
+func (v *view) fullService(i int) directory.Service {
+	sv, _ := v.x.Service(v.x.ServiceAt(i).ID)
+	return sv
+}
+
+// getService answers GET /services/{id}: one service, fully nested.
+func (s *server) getService(w http.ResponseWriter, r *http.Request) error {
+	id := r.PathValue("id")
+	sv, ok := s.index().Service(id)
+	if !ok || !directory.ValidUUID(id) {
+		return apperr.Errorf(apperr.NotFound, "there is no service with this id")
+	}
+	return writeJSON(w, sv)
+}
+
+// listServiceAtLocations answers GET /service_at_locations: the links
+// between services and locations whose service passes the service filters,
+// each with its location and service nested. With a point (lat and lon, or
+// a postcode), only links whose location has coordinates are listed,
+// nearest first, and proximity limits how far away they may be.
+func (s *server) listServiceAtLocations(w http.ResponseWriter, r *http.Request) error {
+	v := s.current()
+	p, err := parseQuery(r)
+	if err != nil {
+		return err
+	}
+	q := p.serviceQuery(v.x)
+	pt := p.point()
+	full := p.boolean("full")
+	pg, format := p.paging(defaultPerPage), p.format()
+	if p.err != nil {
+		return p.err
+	}
+	if err := locate(r.Context(), &pt, s.cfg.Geocode); err != nil {
+		return err
+	}
+	idx := v.serviceAtLocations(&q, &pt)
+	fullItem := func(i int) directory.ServiceAtLocation { return v.fullServiceAtLocation(i) }
+	if full {
+		return list(s, w, r, format, pg, idx, fullItem, fullItem)
+	}
+	return list(s, w, r, format, pg, idx, func(i int) directory.ServiceAtLocation {
+		return v.x.ServiceAtLocationNested(i, true)
+	}, fullItem)
+}
+
+// serviceAtLocations returns the positions of the links matching q and pt,
+// in service name order or, with a point, by distance.
+func (v *view) serviceAtLocations(q *serviceQuery, pt *point) []int {
+	const unknown, yes, no = 0, 1, 2
+	var seen []uint8 // per service, the filters' verdict once known
+	if !q.empty() {
+		seen = make([]uint8, v.x.NumServices())
+	}
+	type near struct {
+		i    int
+		dist float64
+	}
+	var out []int
+	var hits []near
+	for _, i := range v.salOrder {
+		if seen != nil {
+			svc := v.salSvc[i]
+			if seen[svc] == unknown {
+				seen[svc] = no
+				if v.matchService(int(svc), q) {
+					seen[svc] = yes
+				}
+			}
+			if seen[svc] != yes {
+				continue
+			}
+		}
+		if !pt.hasPoint {
+			out = append(out, i)
+			continue
+		}
+		loc, ok := v.x.LocationFlat(v.x.ServiceAtLocationAt(i).LocationID)
+		if !ok || loc.Latitude == nil || loc.Longitude == nil {
+			continue
+		}
+		d := distance(pt.lat, pt.lon, *loc.Latitude, *loc.Longitude)
+		if pt.hasRadius && d > pt.radius {
+			continue
+		}
+		hits = append(hits, near{i, d})
+	}
+	if !pt.hasPoint {
+		return out
+	}
+	// Stable, so equal distances keep the name order.
+	slices.SortStableFunc(hits, func(a, b near) int { return cmp.Compare(a.dist, b.dist) })
+	out = make([]int, len(hits))
+	for k, h := range hits {
+		out[k] = h.i
+	}
+	return out
+}
+
+// fullServiceAtLocation returns link i with its location and its service
+// fully nested.
+func (v *view) fullServiceAtLocation(i int) directory.ServiceAtLocation {
+	sl := v.x.ServiceAtLocationNested(i, false)
+	if j := v.salSvc[i]; j >= 0 {
+		sv := v.fullService(int(j))
+		sl.Service = &sv
+	}
+	return sl
+}
+
+// getServiceAtLocation answers GET /service_at_locations/{id}: one link,
+// with its location and its service fully nested.
+func (s *server) getServiceAtLocation(w http.ResponseWriter, r *http.Request) error {
+	id := r.PathValue("id")
+	x := s.index()
+	sl, ok := x.ServiceAtLocation(id, false)
+	if !ok || !directory.ValidUUID(id) {
+		return apperr.Errorf(apperr.NotFound, "there is no service_at_location with this id")
+	}
+	if sv, ok := x.Service(sl.ServiceID); ok {
+		sl.Service = &sv
+	}
+	return writeJSON(w, sl)
+}

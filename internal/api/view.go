@@ -1,0 +1,309 @@
+package api
+
+import (
+	"cmp"
+	"math"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+	"unicode"
+
+	"throughcare/internal/directory"
+)
+
+// view is what the API derives from one directory snapshot: the order lists
+// are served in, and (built on first use) the search text, modification
+// times and opening hours of every service. A view never changes once built.
+type view struct {
+	x *directory.Index
+
+	svcOrder []int   // service positions by name, then id
+	svcRank  []int32 // svcRank[i]: place of service i in svcOrder
+	salOrder []int   // service-at-location positions by service, then id
+	salSvc   []int32 // salSvc[i]: position of the service of link i, or -1
+	orgOrder []int   // organisation positions by name, then id
+	taxOrder []int   // taxonomy positions by name, then id
+	termRank []int32 // termRank[i]: place of term i in name order
+
+	textOnce sync.Once
+	text     []string // per service: " word word … " of its searchable fields
+
+	modOnce  sync.Once
+	modified []int64 // per service: last_modified in Unix nanoseconds, or math.MinInt64
+
+	hoursOnce sync.Once
+	hours     [][]opening // per service: its schedules and those of its links
+}
+
+// newView sorts the snapshot's records for serving.
+func newView(x *directory.Index) *view {
+	d := x.Dataset()
+	v := &view{x: x}
+
+	v.svcOrder = byName(len(d.Services), func(i int) (string, string) { return d.Services[i].Name, d.Services[i].ID })
+	v.svcRank = make([]int32, len(d.Services))
+	for r, i := range v.svcOrder {
+		v.svcRank[i] = int32(r)
+	}
+	svcPos := make(map[string]int32, len(d.Services))
+	for i := range d.Services {
+		svcPos[d.Services[i].ID] = int32(i)
+	}
+
+	v.salSvc = make([]int32, len(d.ServiceAtLocations))
+	v.salOrder = make([]int, 0, len(d.ServiceAtLocations))
+	for i := range d.ServiceAtLocations {
+		v.salSvc[i] = -1
+		if j, ok := svcPos[d.ServiceAtLocations[i].ServiceID]; ok {
+			v.salSvc[i] = j
+			v.salOrder = append(v.salOrder, i)
+		}
+	}
+	slices.SortFunc(v.salOrder, func(a, b int) int {
+		return cmp.Or(cmp.Compare(v.svcRank[v.salSvc[a]], v.svcRank[v.salSvc[b]]),
+			strings.Compare(d.ServiceAtLocations[a].ID, d.ServiceAtLocations[b].ID))
+	})
+
+	v.orgOrder = byName(len(d.Organizations), func(i int) (string, string) { return d.Organizations[i].Name, d.Organizations[i].ID })
+	v.taxOrder = byName(len(d.Taxonomies), func(i int) (string, string) { return d.Taxonomies[i].Name, d.Taxonomies[i].ID })
+	termOrder := byName(len(d.TaxonomyTerms), func(i int) (string, string) { return d.TaxonomyTerms[i].Name, d.TaxonomyTerms[i].ID })
+	v.termRank = make([]int32, len(termOrder))
+	for r, i := range termOrder {
+		v.termRank[i] = int32(r)
+	}
+	return v
+}
+
+// byName returns the positions 0..n-1 sorted by name, ignoring case, and
+// then by id, so the order is total and stable between requests.
+func byName(n int, key func(int) (name, id string)) []int {
+	type k struct{ name, id string }
+	keys := make([]k, n)
+	for i := range n {
+		name, id := key(i)
+		keys[i] = k{strings.ToLower(name), id}
+	}
+	order := make([]int, n)
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortFunc(order, func(a, b int) int {
+		return cmp.Or(strings.Compare(keys[a].name, keys[b].name), strings.Compare(keys[a].id, keys[b].id))
+	})
+	return order
+}
+
+// splitWords returns the lower-case words of letters and digits in s.
+func splitWords(s string) []string {
+	return strings.FieldsFunc(strings.ToLower(s), func(r rune) bool {
+		return !unicode.IsLetter(r) && !unicode.IsDigit(r)
+	})
+}
+
+// wordText joins the words of several fields into " w1 w2 … ", the form
+// matchWords searches.
+func wordText(fields ...string) string {
+	var b strings.Builder
+	b.WriteByte(' ')
+	for _, f := range fields {
+		for _, w := range splitWords(f) {
+			b.WriteString(w)
+			b.WriteByte(' ')
+		}
+	}
+	return b.String()
+}
+
+// matchWords reports whether every query word begins some word of text (as
+// built by wordText): "counsel" finds "counselling", "men" does not find
+// "women".
+func matchWords(text string, words []string) bool {
+	for _, w := range words {
+		if !strings.Contains(text, " "+w) {
+			return false
+		}
+	}
+	return true
+}
+
+// matchText reports whether service i matches the search words. It is the
+// one place keyword search is decided, so a ranked search engine can take
+// its place.
+func (v *view) matchText(i int, words []string) bool {
+	v.textOnce.Do(func() {
+		d := v.x.Dataset()
+		orgNames := make(map[string]string, len(d.Organizations))
+		for _, o := range d.Organizations {
+			orgNames[o.ID] = o.Name
+		}
+		v.text = make([]string, len(d.Services))
+		for i := range d.Services {
+			s := &d.Services[i]
+			v.text[i] = wordText(s.Name, s.AlternateName, s.Description, orgNames[s.OrganizationID])
+		}
+	})
+	return matchWords(v.text[i], words)
+}
+
+// modifiedAt returns service i's last_modified in Unix nanoseconds, or
+// math.MinInt64 when it has none that parses.
+func (v *view) modifiedAt(i int) int64 {
+	v.modOnce.Do(func() {
+		d := v.x.Dataset()
+		v.modified = make([]int64, len(d.Services))
+		for i := range d.Services {
+			v.modified[i] = math.MinInt64
+			if t, err := time.Parse(time.RFC3339, d.Services[i].LastModified); err == nil {
+				v.modified[i] = t.UnixNano()
+			}
+		}
+	})
+	return v.modified[i]
+}
+
+// opening is one schedule reduced to what the day and time filters need.
+type opening struct {
+	days        uint8 // bit d: open on day d, Monday first
+	open, close int   // minutes since midnight, -1 when unknown; close may pass 24:00
+}
+
+// openings returns the opening hours of service i: its own schedules and
+// those of its service-at-location links.
+func (v *view) openings(i int) []opening {
+	v.hoursOnce.Do(func() {
+		d := v.x.Dataset()
+		v.hours = make([][]opening, len(d.Services))
+		svcPos := make(map[string]int, len(d.Services))
+		for i := range d.Services {
+			svcPos[d.Services[i].ID] = i
+		}
+		salPos := make(map[string]int32, len(d.ServiceAtLocations))
+		for i := range d.ServiceAtLocations {
+			salPos[d.ServiceAtLocations[i].ID] = v.salSvc[i]
+		}
+		for k := range d.Schedules {
+			sc := &d.Schedules[k]
+			i := -1
+			if j, ok := svcPos[sc.ServiceID]; ok && sc.ServiceID != "" {
+				i = j
+			} else if j, ok := salPos[sc.ServiceAtLocationID]; ok && sc.ServiceAtLocationID != "" {
+				i = int(j)
+			}
+			if i >= 0 {
+				v.hours[i] = append(v.hours[i], openingOf(sc))
+			}
+		}
+	})
+	return v.hours[i]
+}
+
+// openingOf reads the days and times of a schedule. Days come from byday
+// (ordinals such as 1MO count as that weekday) or, for a weekly schedule
+// without byday, from the weekday of dtstart. Times are opens_at and
+// closes_at; a closing time at or before the opening runs past midnight.
+func openingOf(sc *directory.Schedule) opening {
+	o := opening{open: -1, close: -1}
+	for tok := range strings.SplitSeq(sc.ByDay, ",") {
+		tok = strings.TrimSpace(tok)
+		if len(tok) >= 2 {
+			if d := dayIndex(tok[len(tok)-2:]); d >= 0 {
+				o.days |= 1 << d
+			}
+		}
+	}
+	if o.days == 0 && strings.EqualFold(sc.Freq, "WEEKLY") && len(sc.DTStart) >= 10 {
+		if t, err := time.Parse(time.DateOnly, sc.DTStart[:10]); err == nil {
+			o.days = 1 << ((int(t.Weekday()) + 6) % 7)
+		}
+	}
+	opens, ok1 := clockPrefix(sc.OpensAt)
+	closes, ok2 := clockPrefix(sc.ClosesAt)
+	if ok1 && ok2 {
+		if closes <= opens {
+			closes += 24 * 60
+		}
+		o.open, o.close = opens, closes
+	}
+	return o
+}
+
+// clockPrefix reads the HH:MM at the start of an HSDS time such as
+// "09:00:00" or "09:00Z".
+func clockPrefix(s string) (int, bool) {
+	if len(s) < 5 {
+		return 0, false
+	}
+	return parseClock(s[:5])
+}
+
+// covers reports whether the opening matches a day (-1 for any) and a time
+// window (start and end in minutes, -1 when not asked): open on that day,
+// from no later than start until no earlier than end. An opening whose days
+// or times are unknown matches no question about them.
+func (o opening) covers(day, start, end int) bool {
+	if o.days == 0 || day >= 0 && o.days&(1<<day) == 0 {
+		return false
+	}
+	if start < 0 && end < 0 {
+		return true
+	}
+	if o.open < 0 {
+		return false
+	}
+	switch {
+	case start >= 0 && end >= 0:
+		return o.open <= start && end <= o.close
+	case start >= 0:
+		return o.open <= start && start < o.close
+	default:
+		return o.open < end && end <= o.close
+	}
+}
+
+// matchService reports whether service i passes every filter of q.
+func (v *view) matchService(i int, q *serviceQuery) bool {
+	s := v.x.ServiceAt(i)
+	if q.organizationID != "" && !strings.EqualFold(s.OrganizationID, q.organizationID) {
+		return false
+	}
+	// Ages: the service's range (open-ended where a bound is missing)
+	// must overlap the range asked for.
+	if q.hasMin && s.MaximumAge != nil && *s.MaximumAge < q.minAge {
+		return false
+	}
+	if q.hasMax && s.MinimumAge != nil && *s.MinimumAge > q.maxAge {
+		return false
+	}
+	if q.hasModified && v.modifiedAt(i) < q.modifiedAfter.UnixNano() {
+		return false
+	}
+	if q.terms != nil || q.taxonomyTerms != nil {
+		inTerm, inTaxonomy := q.terms == nil, q.taxonomyTerms == nil
+		for _, t := range v.x.TermIDs(s.ID) {
+			inTerm = inTerm || q.terms[t]
+			inTaxonomy = inTaxonomy || q.taxonomyTerms[t]
+		}
+		if !inTerm || !inTaxonomy {
+			return false
+		}
+	}
+	if q.timed() && !slices.ContainsFunc(v.openings(i), func(o opening) bool { return o.covers(q.day, q.start, q.end) }) {
+		return false
+	}
+	return len(q.words) == 0 || v.matchText(i, q.words)
+}
+
+// services returns the positions of the services matching q, in name order.
+func (v *view) services(q *serviceQuery) []int {
+	if q.empty() {
+		return v.svcOrder
+	}
+	var out []int
+	for _, i := range v.svcOrder {
+		if v.matchService(i, q) {
+			out = append(out, i)
+		}
+	}
+	return out
+}
