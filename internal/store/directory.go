@@ -350,3 +350,12 @@ inserted, updated, deleted, unchanged FROM import_run ORDER BY id DESC LIMIT $1`
 	}
 	return out, rows.Err()
 }
+
+// DirectoryVersion returns a number that grows whenever an import commits,
+// so a server can notice changes made by another process (such as
+// `throughcare import`) and reload.
+func (d *DB) DirectoryVersion(ctx context.Context) (int64, error) {
+	var v sql.NullInt64
+	err := d.db.QueryRowContext(ctx, `/* DirectoryVersion */ SELECT max(id) FROM import_run`).Scan(&v)
+	return v.Int64, err
+}
