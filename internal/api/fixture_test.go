@@ -174,7 +174,10 @@ func newTestHandler(t testing.TB, d *directory.Dataset) http.Handler {
 
 type testWriter struct{ t testing.TB }
 
-func (w testWriter) Write(p []byte) (int, error) { w.t.Log(string(bytes.TrimSpace(p))); return len(p), nil }
+func (w testWriter) Write(p []byte) (int, error) {
+	w.t.Log(string(bytes.TrimSpace(p)))
+	return len(p), nil
+}
 
 // get sends a GET through h.
 func get(t testing.TB, h http.Handler, target string) *httptest.ResponseRecorder {

@@ -34,10 +34,10 @@ func TestServiceFilters(t *testing.T) {
 		{"search=COUNSELLING+Probation", []string{talk}},
 		{"search=men", []string{crisis}}, // "mental", not "women"
 		{"search=women", []string{drugs}},
-		{"search=minds", []string{crisis, talk}},      // organisation name
-		{"search=dars", []string{drugs}},              // alternate name
-		{"search=talking+crisis", nil},                // every word must match
-		{"search=round-the-clock", []string{crisis}},  // punctuation splits words
+		{"search=minds", []string{crisis, talk}},     // organisation name
+		{"search=dars", []string{drugs}},             // alternate name
+		{"search=talking+crisis", nil},               // every word must match
+		{"search=round-the-clock", []string{crisis}}, // punctuation splits words
 		{"search=%21%21%21", []string{crisis, drugs, talk, youth}},
 		{"taxonomy_term_id=" + termMH, []string{crisis, talk}}, // and the terms below it
 		{"taxonomy_term_id=" + termTalk, []string{talk}},
@@ -304,11 +304,11 @@ func TestDistance(t *testing.T) {
 		lat1, lon1, lat2, lon2, want float64
 	}{
 		{lincolnLat, lincolnLon, lincolnLat, lincolnLon, 0},
-		{0, 0, 0, 1, 111_195},                                     // one degree of the equator
-		{0, 0, 1, 0, 111_195},                                     // one degree of a meridian
+		{0, 0, 0, 1, 111_195},                                      // one degree of the equator
+		{0, 0, 1, 0, 111_195},                                      // one degree of a meridian
 		{lincolnLat, lincolnLon, sleafordLat, sleafordLon, 27_300}, // about 27 km
 		{51.5007, -0.1246, 55.9533, -3.1883, 534_000},              // London to Edinburgh
-		{0, 0, 0, 180, math.Pi * earthRadius},                     // antipodes
+		{0, 0, 0, 180, math.Pi * earthRadius},                      // antipodes
 	} {
 		got := distance(tt.lat1, tt.lon1, tt.lat2, tt.lon2)
 		if math.Abs(got-tt.want) > tt.want*0.005+1 {
