@@ -24,6 +24,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/cdproto/log"
 	cdpruntime "github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
@@ -186,6 +188,32 @@ func (b *Browser) Open(t testing.TB, path string) {
 	t.Helper()
 	if err := chromedp.Do(b.Ctx, chromedp.Navigate(b.URL+path)); err != nil {
 		t.Fatalf("opening %s: %v", path, err)
+	}
+}
+
+// Follow runs actions that lead to another page, such as a click on a link
+// or the submission of a form, waits for that page to load and returns its
+// HTTP status.
+func (b *Browser) Follow(t testing.TB, steps ...chromedp.Action[chromedp.Void]) int64 {
+	t.Helper()
+	res, err := chromedp.RunResponse(b.Ctx, steps...)
+	if err != nil {
+		t.Fatalf("following a link or form: %v", err)
+	}
+	return res.Status
+}
+
+// DisableScripts stops the page's own scripts from running, as in a browser
+// with JavaScript turned off, for the pages opened after it. The test's
+// own evaluations (Eval, WaitFor, Axe) still run.
+func (b *Browser) DisableScripts(t testing.TB) {
+	t.Helper()
+	err := chromedp.Do(b.Ctx, chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+		_, err := cdp.Call(ctx, tg, emulation.SetScriptExecutionDisabled, emulation.SetScriptExecutionDisabledParams{Value: true})
+		return err
+	}))
+	if err != nil {
+		t.Fatalf("disabling scripts: %v", err)
 	}
 }
 

@@ -92,8 +92,9 @@ func treeHash(fsys fs.FS) (string, error) {
 	return hex.EncodeToString(h.Sum(nil))[:16], nil
 }
 
-// servable reports whether a static file may be served: not hidden, as
-// go:embed would leave it out, so dev mode serves what production does.
+// servable reports whether a static file may be served: not hidden. The
+// embed leaves hidden files out, so dev mode must too, to serve what
+// production does.
 func servable(name string) bool {
 	for elem := range strings.SplitSeq(name, "/") {
 		if strings.HasPrefix(elem, ".") || strings.HasPrefix(elem, "_") {
