@@ -1,0 +1,254 @@
+package web
+
+import (
+	"slices"
+	"testing"
+
+	"throughcare/internal/directory"
+)
+
+func TestScheduleDays(t *testing.T) {
+	tests := []struct {
+		byDay, freq, want string
+	}{
+		{"MO,TU,WE,TH,FR", "WEEKLY", "Monday to Friday"},
+		{"MO,TU,WE,TH,FR,SA,SU", "WEEKLY", "Every day"},
+		{"su,mo,tu", "WEEKLY", "Monday, Tuesday and Sunday"},
+		{"MO,WE,FR", "WEEKLY", "Monday, Wednesday and Friday"},
+		{"MO,TU,TH,FR,SA", "WEEKLY", "Monday, Tuesday and Thursday to Saturday"},
+		{"SA,SU", "WEEKLY", "Saturday and Sunday"},
+		{"TU", "WEEKLY", "Tuesday"},
+		{"1MO", "MONTHLY", "First Monday of the month"},
+		{"-1FR,2WE", "MONTHLY", "Last Friday of the month, Second Wednesday of the month"},
+		{"9MO", "MONTHLY", ""},
+		{"", "DAILY", "Every day"},
+		{"", "WEEKLY", ""},
+		{"XX, ,M", "WEEKLY", ""},
+	}
+	for _, tt := range tests {
+		if got := scheduleDays(directory.Schedule{ByDay: tt.byDay, Freq: tt.freq}); got != tt.want {
+			t.Errorf("scheduleDays(%q, %q) = %q, want %q", tt.byDay, tt.freq, got, tt.want)
+		}
+	}
+}
+
+func TestScheduleTimes(t *testing.T) {
+	tests := []struct{ opens, closes, want string }{
+		{"09:00", "17:00", "9am to 5pm"},
+		{"09:30:00", "17:45:00Z", "9:30am to 5:45pm"},
+		{"12:00", "00:30", "midday to 12:30am"},
+		{"00:00", "23:59", "Open 24 hours"},
+		{"00:00", "24:00", "Open 24 hours"},
+		{"00:00", "00:00", "Open 24 hours"},
+		{"18:00", "", "From 6pm"},
+		{"", "12:15", "Until 12:15pm"},
+		{"", "", ""},
+		{"9am", "5pm", ""},
+		{"25:00", "26:00", ""},
+	}
+	for _, tt := range tests {
+		if got := scheduleTimes(tt.opens, tt.closes); got != tt.want {
+			t.Errorf("scheduleTimes(%q, %q) = %q, want %q", tt.opens, tt.closes, got, tt.want)
+		}
+	}
+}
+
+func TestHoursOf(t *testing.T) {
+	v := hoursOf([]directory.Schedule{
+		{ByDay: "MO", OpensAt: "10:00", ClosesAt: "14:00"},
+		{Description: "By appointment", ValidFrom: "2025-01-06", ValidTo: "2025-03-31"},
+		{},
+	})
+	want := []HoursRow{
+		{Days: "Monday", Times: "10am to 2pm"},
+		{Days: "See notes", Notes: "By appointment. From 6 January 2025 to 31 March 2025"},
+	}
+	if !slices.Equal(v.Rows, want) || !v.HasNotes {
+		t.Errorf("hoursOf = %+v, want rows %+v with notes", v, want)
+	}
+	if v := hoursOf([]directory.Schedule{{ByDay: "MO", OpensAt: "10:00", ClosesAt: "14:00"}}); v.HasNotes {
+		t.Errorf("HasNotes set with no notes")
+	}
+}
+
+func TestFormatDate(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"2025-03-04", "4 March 2025"},
+		{"2025-06-30T10:00:00Z", "30 June 2025"},
+		{"2025-06-30T10:00:00.123+01:00", "30 June 2025"},
+		{"2025-12-01 08:00:00", "1 December 2025"},
+		{" 2025-03-04 ", "4 March 2025"},
+		{"last spring", "last spring"},
+		{"", ""},
+	}
+	for _, tt := range tests {
+		if got := formatDate(tt.in); got != tt.want {
+			t.Errorf("formatDate(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}
+
+func TestAgeRange(t *testing.T) {
+	tests := []struct {
+		min, max *float64
+		want     string
+	}{
+		{num(18), num(25), "Aged 18 to 25"},
+		{num(18), nil, "Aged 18 and over"},
+		{nil, num(17.5), "Aged up to 17.5"},
+		{nil, nil, ""},
+	}
+	for _, tt := range tests {
+		if got := ageRange(tt.min, tt.max); got != tt.want {
+			t.Errorf("ageRange = %q, want %q", got, tt.want)
+		}
+	}
+}
+
+func TestSummary(t *testing.T) {
+	tests := []struct {
+		text string
+		max  int
+		want string
+	}{
+		{"Short.\n\nSecond paragraph.", 100, "Short."},
+		{"  spaced   out\ttext ", 100, "spaced out text"},
+		{"one two three four", 12, "one two…"},
+		{"one, two three", 8, "one…"},
+		{"abcdefghij", 5, "abcde…"},
+		{"ééééé", 5, "éé…"},
+		{"", 10, ""},
+	}
+	for _, tt := range tests {
+		if got := summary(tt.text, tt.max); got != tt.want {
+			t.Errorf("summary(%q, %d) = %q, want %q", tt.text, tt.max, got, tt.want)
+		}
+	}
+}
+
+func TestAddressLines(t *testing.T) {
+	addrs := []directory.Address{
+		{AddressType: "postal", Address1: "PO Box 1", City: "Lincoln", PostalCode: "LN1 9ZZ", Country: "GB"},
+		{AddressType: "physical", Attention: "Reception", Address1: "1 High Street", Address2: " ", City: "Lincoln", StateProvince: "Lincolnshire", PostalCode: "LN1 1AA", Country: "GB"},
+	}
+	want := []string{"Reception", "1 High Street", "Lincoln", "Lincolnshire", "LN1 1AA"}
+	if got := addressLines(addrs); !slices.Equal(got, want) {
+		t.Errorf("addressLines = %q, want %q", got, want)
+	}
+	// Without a physical address the first is used; a foreign country is kept.
+	got := addressLines([]directory.Address{{Address1: "1 Rue", City: "Calais", Country: "FR"}})
+	if !slices.Equal(got, []string{"1 Rue", "Calais", "FR"}) {
+		t.Errorf("addressLines abroad = %q", got)
+	}
+	if addressLines(nil) != nil {
+		t.Errorf("addressLines(nil) is not nil")
+	}
+}
+
+func TestPhones(t *testing.T) {
+	got := phoneViews([]directory.Phone{
+		{Number: "+44 (0)1522 000-000", Type: "voice", Extension: num(12)},
+		{Number: "07700 900000", Type: "cell"},
+		{Number: "  "},
+		{Number: "0800 1", Type: "satellite"},
+	})
+	want := []PhoneView{
+		{Number: "+44 (0)1522 000-000", Href: "tel:+4401522000000", Extension: "12"},
+		{Number: "07700 900000", Href: "tel:07700900000", Type: "Mobile"},
+		{Number: "0800 1", Href: "tel:08001", Type: "satellite"},
+	}
+	if len(got) != len(want) {
+		t.Fatalf("phoneViews = %+v", got)
+	}
+	for i := range want {
+		if got[i].Number != want[i].Number || got[i].Href != want[i].Href || got[i].Extension != want[i].Extension || got[i].Type != want[i].Type {
+			t.Errorf("phone %d = %+v, want %+v", i, got[i], want[i])
+		}
+	}
+	if got := telURL("javascript:alert(1)"); got != "tel:1" {
+		t.Errorf("telURL keeps more than digits: %q", got)
+	}
+}
+
+func TestStatusTag(t *testing.T) {
+	tests := []struct{ in, text, colour string }{
+		{"active", "Active", "green"},
+		{"", "Active", "green"},
+		{"Temporarily Closed", "Temporarily closed", "orange"},
+		{"inactive", "Inactive", "grey"},
+		{"defunct", "Closed", "grey"},
+		{"paused", "paused", "grey"},
+	}
+	for _, tt := range tests {
+		if got := statusTag(tt.in); got.Text != tt.text || got.Colour != tt.colour {
+			t.Errorf("statusTag(%q) = %+v", tt.in, got)
+		}
+	}
+}
+
+func TestClassify(t *testing.T) {
+	ix := directory.NewIndex(fixture())
+	ts := classify(ix, ix.Attributes(talkingID))
+	texts := func(tags []Tag) []string {
+		var out []string
+		for _, t := range tags {
+			out = append(out, t.Text)
+		}
+		return out
+	}
+	if !ts.Demo ||
+		!slices.Equal(texts(ts.Types), []string{"Talking therapies"}) ||
+		!slices.Equal(texts(ts.Eligibility), []string{"Accepts referrals from probation"}) ||
+		!slices.Equal(texts(ts.Exclusions), []string{"Arson convictions"}) ||
+		len(ts.Other) != 0 {
+		t.Errorf("classify = %+v", ts)
+	}
+	// A term of an unknown taxonomy, with a value, goes to Other.
+	other := classify(ix, []directory.Attribute{{TaxonomyTerm: &directory.TaxonomyTerm{Name: "Capacity", Code: "capacity"}, Value: "12 places"}, {}})
+	if !slices.Equal(texts(other.Other), []string{"Capacity: 12 places"}) || other.Demo {
+		t.Errorf("classify other = %+v", other)
+	}
+}
+
+func TestInTaxonomy(t *testing.T) {
+	ix := directory.NewIndex(&directory.Dataset{Taxonomies: []directory.Taxonomy{
+		{ID: "t1", Name: "Service Type"},
+		{ID: "t2", Name: "Needs", URI: "https://example.org/vocab/service-type/"},
+		{ID: "service-type", Name: "Anything"},
+		{ID: "t4", Name: "Service types"},
+	}})
+	tests := []struct {
+		term directory.TaxonomyTerm
+		want bool
+	}{
+		{directory.TaxonomyTerm{TaxonomyID: "t1"}, true},
+		{directory.TaxonomyTerm{TaxonomyID: "t2"}, true},
+		{directory.TaxonomyTerm{TaxonomyID: "service-type"}, true},
+		{directory.TaxonomyTerm{TaxonomyID: "t4"}, false},
+		{directory.TaxonomyTerm{TaxonomyID: "missing"}, false},
+		{directory.TaxonomyTerm{Taxonomy: "Service-Type"}, true},
+	}
+	for _, tt := range tests {
+		if got := inTaxonomy(ix, &tt.term, serviceTypeTaxonomy); got != tt.want {
+			t.Errorf("inTaxonomy(%+v) = %v, want %v", tt.term, got, tt.want)
+		}
+	}
+}
+
+func TestNavItem(t *testing.T) {
+	tests := []struct {
+		path, href string
+		want       bool
+	}{
+		{"/", "/", true},
+		{"/search", "/", true},
+		{"/about/data", "/", false},
+		{"/about/data", "/about/data", true},
+		{"/services/x", "/about/data", false},
+	}
+	for _, tt := range tests {
+		if got := newNavItem(tt.path, tt.href, "x").Current; got != tt.want {
+			t.Errorf("newNavItem(%q, %q).Current = %v", tt.path, tt.href, got)
+		}
+	}
+}
