@@ -241,14 +241,4 @@ func (p page) field(t testing.TB, name string) []string {
 
 func sameStrings(a, b []string) bool { return slices.Equal(a, b) }
 
-// readAll drains a body.
-func readAll(t testing.TB, r io.Reader) []byte {
-	t.Helper()
-	b, err := io.ReadAll(r)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
-}
-
 func newBufLogger(w io.Writer) *slog.Logger { return slog.New(slog.NewTextHandler(w, nil)) }

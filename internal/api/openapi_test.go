@@ -1,0 +1,198 @@
+package api
+
+import (
+	"bytes"
+	"encoding/json"
+	"slices"
+	"strings"
+	"testing"
+)
+
+// openAPIDoc is the part of an OpenAPI document these tests read.
+type openAPIDoc struct {
+	OpenAPI string `json:"openapi"`
+	Servers []struct {
+		URL string `json:"url"`
+	} `json:"servers"`
+	Paths      map[string]map[string]operation `json:"paths"`
+	Components struct {
+		Parameters map[string]parameter `json:"parameters"`
+	} `json:"components"`
+}
+
+type operation struct {
+	OperationID string                     `json:"operationId"`
+	Parameters  []parameter                `json:"parameters"`
+	Responses   map[string]json.RawMessage `json:"responses"`
+}
+
+type parameter struct {
+	Ref      string `json:"$ref"`
+	Name     string `json:"name"`
+	In       string `json:"in"`
+	Required bool   `json:"required"`
+}
+
+func readOpenAPI(t *testing.T) openAPIDoc {
+	t.Helper()
+	var doc openAPIDoc
+	dec := json.NewDecoder(bytes.NewReader(openAPI))
+	if err := dec.Decode(&doc); err != nil {
+		t.Fatalf("openapi.json does not parse: %v", err)
+	}
+	return doc
+}
+
+// The document lists exactly the routes the handler registers, each with
+// exactly the query parameters its handler reads.
+func TestOpenAPIMatchesRoutes(t *testing.T) {
+	doc := readOpenAPI(t)
+	if doc.OpenAPI != "3.1.0" || len(doc.Servers) != 1 || doc.Servers[0].URL != Prefix {
+		t.Errorf("openapi %q, servers %+v", doc.OpenAPI, doc.Servers)
+	}
+	resolve := func(p parameter) parameter {
+		if name, ok := strings.CutPrefix(p.Ref, "#/components/parameters/"); ok {
+			c, found := doc.Components.Parameters[name]
+			if !found {
+				t.Errorf("parameter %s is not defined", p.Ref)
+			}
+			return c
+		}
+		return p
+	}
+
+	routes := (&server{}).routes()
+	var registered []string
+	opIDs := map[string]bool{}
+	for _, rt := range routes {
+		method, path, _ := strings.Cut(rt.pattern, " ")
+		if method != "GET" {
+			t.Errorf("%s: only GET routes are expected", rt.pattern)
+		}
+		path = strings.TrimSuffix(strings.TrimPrefix(path, Prefix), "{$}")
+		registered = append(registered, path)
+		op, ok := doc.Paths[path]["get"]
+		if !ok {
+			t.Errorf("route %s is not in the OpenAPI document as GET %s", rt.pattern, path)
+			continue
+		}
+		if op.OperationID == "" || opIDs[op.OperationID] {
+			t.Errorf("%s: operationId %q missing or repeated", path, op.OperationID)
+		}
+		opIDs[op.OperationID] = true
+		if _, ok := op.Responses["200"]; !ok {
+			t.Errorf("%s: no 200 response", path)
+		}
+		var query []string
+		var pathParams []string
+		for _, p := range op.Parameters {
+			p = resolve(p)
+			switch p.In {
+			case "query":
+				query = append(query, p.Name)
+			case "path":
+				pathParams = append(pathParams, p.Name)
+				if !p.Required {
+					t.Errorf("%s: path parameter %s not required", path, p.Name)
+				}
+			default:
+				t.Errorf("%s: parameter %q in %q", path, p.Name, p.In)
+			}
+		}
+		slices.Sort(query)
+		want := slices.Sorted(slices.Values(rt.params))
+		if !slices.Equal(query, want) {
+			t.Errorf("%s: document lists query parameters %v, handler reads %v", path, query, want)
+		}
+		if strings.Contains(path, "{id}") != slices.Equal(pathParams, []string{"id"}) {
+			t.Errorf("%s: path parameters %v", path, pathParams)
+		}
+		if strings.Contains(path, "{id}") {
+			if _, ok := op.Responses["404"]; !ok {
+				t.Errorf("%s: no 404 response", path)
+			}
+		} else if len(rt.params) > 0 {
+			if _, ok := op.Responses["400"]; !ok {
+				t.Errorf("%s: no 400 response", path)
+			}
+		}
+	}
+	for path, ops := range doc.Paths {
+		if !slices.Contains(registered, path) {
+			t.Errorf("the document lists %s, which no route serves", path)
+		}
+		for method := range ops {
+			if method != "get" {
+				t.Errorf("the document lists %s %s; the API only answers GET", method, path)
+			}
+		}
+	}
+}
+
+// Every reference in the document resolves: internal ones to a component,
+// external ones to a schema of the HSDS or ORUK standard.
+func TestOpenAPIReferencesResolve(t *testing.T) {
+	var doc any
+	if err := json.Unmarshal(openAPI, &doc); err != nil {
+		t.Fatal(err)
+	}
+	var refs []string
+	var walk func(v any)
+	walk = func(v any) {
+		switch v := v.(type) {
+		case map[string]any:
+			for k, e := range v {
+				if s, ok := e.(string); ok && k == "$ref" {
+					refs = append(refs, s)
+				}
+				walk(e)
+			}
+		case []any:
+			for _, e := range v {
+				walk(e)
+			}
+		}
+	}
+	walk(doc)
+	if len(refs) < 50 {
+		t.Fatalf("only %d references found", len(refs))
+	}
+	var external []string
+	for _, ref := range refs {
+		ptr, internal := strings.CutPrefix(ref, "#/")
+		if !internal {
+			if !strings.HasPrefix(ref, hsdsBase) && !strings.HasPrefix(ref, orukBase) {
+				t.Errorf("reference %s is neither internal nor to an HSDS or ORUK schema", ref)
+			}
+			external = append(external, ref)
+			continue
+		}
+		var at any = doc
+		for _, part := range strings.Split(ptr, "/") {
+			m, ok := at.(map[string]any)
+			if !ok {
+				at = nil
+				break
+			}
+			at = m[strings.ReplaceAll(strings.ReplaceAll(part, "~1", "/"), "~0", "~")]
+		}
+		if at == nil {
+			t.Errorf("reference %s does not resolve", ref)
+		}
+	}
+	s := schemas(t)
+	for _, ref := range external {
+		s.schema(t, ref) // fails the test if it does not compile
+	}
+}
+
+func TestOpenAPIServed(t *testing.T) {
+	h := newTestHandler(t, nil)
+	body := mustOK(t, get(t, h, "/openreferral/openapi.json"))
+	if !bytes.Equal(body, openAPI) {
+		t.Error("the served document differs from the embedded one")
+	}
+	if !json.Valid(body) {
+		t.Error("the served document is not valid JSON")
+	}
+}
