@@ -380,16 +380,31 @@ func checkFormat(f, s string) string {
 		}
 	case FormatTime:
 		if !validClock(s) {
-			return "a time (HH:MM or HH:MM:SS)"
+			return "a time (HH:MM or HH:MM:SS, with Z or ±HH:MM if a time zone is given)"
 		}
 	}
 	return ""
 }
 
 // validClock accepts HH:MM and HH:MM:SS on a 24-hour clock, and 24:00 (or
-// 24:00:00) as the end of a day, which closing times often use.
+// 24:00:00) as the end of a day, which closing times often use. HSDS asks
+// for a time zone where it matters, so a trailing Z or ±HH:MM is allowed.
 func validClock(s string) bool {
-	if len(s) != 5 && len(s) != 8 {
+	if n := len(s); n > 0 && s[n-1] == 'Z' {
+		s = s[:n-1]
+	} else if n > 6 && (s[n-6] == '+' || s[n-6] == '-') {
+		if !clock(s[n-5:], 23, false) {
+			return false
+		}
+		s = s[:n-6]
+	}
+	return clock(s, 24, true)
+}
+
+// clock checks HH:MM (or HH:MM:SS when seconds) with hours up to maxHour,
+// where hour 24 is only 24:00.
+func clock(s string, maxHour int, seconds bool) bool {
+	if len(s) != 5 && (!seconds || len(s) != 8) {
 		return false
 	}
 	part := func(i, max int) (int, bool) {
@@ -399,7 +414,7 @@ func validClock(s string) bool {
 		n := int(s[i]-'0')*10 + int(s[i+1]-'0')
 		return n, n <= max
 	}
-	h, okH := part(0, 24)
+	h, okH := part(0, maxHour)
 	m, okM := part(3, 59)
 	if !okH || !okM || s[2] != ':' {
 		return false

@@ -97,7 +97,7 @@ func TestValidateRules(t *testing.T) {
 		{"impossible date", func(d *Dataset) { d.Schedules[0].ValidFrom = "2025-02-30" }, nil, "schedule " + vid("sched"), "valid_from", "is not a date"},
 		{"cost valid_to date", func(d *Dataset) { d.CostOptions[0].ValidTo = "2026" }, nil, "cost_option " + vid("cost"), "valid_to", "is not a date"},
 		{"date-time format", func(d *Dataset) { d.Services[0].LastModified = "2025-02-01 09:30" }, nil, "service " + vid("svc"), "last_modified", "is not a date and time (RFC 3339"},
-		{"opens_at format", func(d *Dataset) { d.Schedules[0].OpensAt = "9am" }, nil, "schedule " + vid("sched"), "opens_at", `"9am" is not a time (HH:MM or HH:MM:SS)`},
+		{"opens_at format", func(d *Dataset) { d.Schedules[0].OpensAt = "9am" }, nil, "schedule " + vid("sched"), "opens_at", `"9am" is not a time (HH:MM or HH:MM:SS`},
 		{"closes_at out of range", func(d *Dataset) { d.Schedules[0].ClosesAt = "17:60" }, nil, "schedule " + vid("sched"), "closes_at", "is not a time"},
 		{"closes_at past midnight", func(d *Dataset) { d.Schedules[0].ClosesAt = "24:30" }, nil, "schedule " + vid("sched"), "closes_at", "is not a time"},
 		{"latitude range", func(d *Dataset) { d.Locations[0].Latitude = fp(91) }, nil, "location " + vid("loc"), "latitude", "91 is outside -90 to 90"},
@@ -217,7 +217,9 @@ func TestColumnFormatAndRequired(t *testing.T) {
 func TestValidClock(t *testing.T) {
 	for s, want := range map[string]bool{
 		"00:00": true, "09:30": true, "23:59:59": true, "24:00": true, "24:00:00": true,
+		"09:30Z": true, "09:30:00Z": true, "09:30+01:00": true, "09:30:00-05:30": true,
 		"24:01": false, "9:30": false, "09:3": false, "09-30": false, "09:30:60": false, "09:30:5a": false, "": false,
+		"09:30+1:00": false, "09:30+24:00": false, "Z": false, "09:30ZZ": false, "09:30 +01:00": false,
 	} {
 		if got := validClock(s); got != want {
 			t.Errorf("validClock(%q) = %v, want %v", s, got, want)
