@@ -93,7 +93,7 @@ func TestBrowser(t *testing.T) {
 		"/organisations/" + orgID,
 		"/about/data",
 		"/accessibility",
-		"/search?type=substance-misuse&where=LN1",
+		"/search?type=substance-use&where=LN1",
 		"/search?q=nothing+matches",
 	} {
 		b.Open(t, path)

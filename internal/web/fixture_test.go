@@ -18,14 +18,11 @@ var (
 	talkingID   = directory.NameUUID("test:service:talking")
 	recoveryID  = directory.NameUUID("test:service:recovery")
 	closedID    = directory.NameUUID("test:service:closed")
-	typeTaxID   = directory.NameUUID("test:taxonomy:service-type")
-	eligTaxID   = directory.NameUUID("test:taxonomy:eligibility")
-	demoTaxID   = directory.NameUUID("test:taxonomy:flags")
-	talkTermID  = directory.NameUUID("test:term:talking")
-	drugTermID  = directory.NameUUID("test:term:drugs")
-	probTermID  = directory.NameUUID("test:term:probation")
-	arsonTermID = directory.NameUUID("test:term:arson")
-	demoTermID  = directory.NameUUID("test:term:demo")
+	talkTermID  = directory.TermID(directory.ServiceTypeTaxonomy, "nhs-talking-therapies")
+	drugTermID  = directory.TermID(directory.ServiceTypeTaxonomy, "drug-alcohol-treatment")
+	probTermID  = directory.TermID(directory.EligibilityTaxonomy, "referrals-from-probation")
+	arsonTermID = directory.TermID(directory.EligibilityTaxonomy, "excludes-arson")
+	demoTermID  = directory.TermID(directory.LabelTaxonomy, "demo-fictional")
 	cityLocID   = directory.NameUUID("test:location:city")
 	northLocID  = directory.NameUUID("test:location:north")
 	onlineLocID = directory.NameUUID("test:location:online")
@@ -36,24 +33,16 @@ func num(v float64) *float64 { return &v }
 // fixture returns a small directory: one organisation with three services
 // (one fully described with two mapped locations, an online one and an area
 // outline; one temporarily closed; one defunct), an organisation with no
-// services, and the service-type, eligibility and demo taxonomies.
+// services, and Throughcare's shipped vocabulary (service types,
+// eligibility, record labels).
 func fixture() *directory.Dataset {
 	attr := func(link, linkType, term, value string) directory.Attribute {
 		return directory.Attribute{ID: directory.NameUUID("test:attr:" + link + term), LinkID: link, LinkType: linkType, TaxonomyTermID: term, Value: value}
 	}
+	vocab := directory.JusticeTaxonomy()
 	return &directory.Dataset{
-		Taxonomies: []directory.Taxonomy{
-			{ID: typeTaxID, Name: "Service type", Description: "Health and justice service types"},
-			{ID: eligTaxID, Name: "Eligibility", Description: "Who a service accepts", URI: "https://example.org/taxonomies/eligibility/"},
-			{ID: demoTaxID, Name: "Record flags", Description: "Flags on records"},
-		},
-		TaxonomyTerms: []directory.TaxonomyTerm{
-			{ID: talkTermID, TaxonomyID: typeTaxID, Code: "talking-therapies", Name: "Talking therapies", Description: "Psychological therapies"},
-			{ID: drugTermID, TaxonomyID: typeTaxID, Code: "substance-misuse", Name: "Drug and alcohol services", Description: "Treatment for substance misuse"},
-			{ID: probTermID, TaxonomyID: eligTaxID, Code: "accepts-probation", Name: "Accepts referrals from probation", Description: "x"},
-			{ID: arsonTermID, TaxonomyID: eligTaxID, Code: "excludes-arson", Name: "Arson convictions", Description: "x"},
-			{ID: demoTermID, TaxonomyID: demoTaxID, Code: "demo-fictional", Name: "Fictional demo record", Description: "x"},
-		},
+		Taxonomies:    vocab.Taxonomies,
+		TaxonomyTerms: vocab.TaxonomyTerms,
 		Organizations: []directory.Organization{
 			{ID: orgID, Name: "Lincoln Minds", Description: "A mental health charity in Lincolnshire.", Website: "https://minds.example.org", Email: "hello@minds.example.org"},
 			{ID: emptyOrgID, Name: "Quiet Trust", Description: "An organisation with nothing listed yet."},

@@ -14,7 +14,7 @@ type HomePage struct {
 	Page
 	Form SearchForm
 	// Types are the service-type shortcuts.
-	Types []TypeOption
+	Types []TypeGroup
 }
 
 // SearchForm is what the search form shows: the values last searched for
@@ -22,7 +22,7 @@ type HomePage struct {
 type SearchForm struct {
 	Query string
 	Where string
-	Types []TypeOption
+	Types []TypeGroup
 }
 
 // ServicePage is the data of a service's page.

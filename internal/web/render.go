@@ -9,6 +9,8 @@ import (
 	"path"
 	"strings"
 	"sync"
+	"unicode"
+	"unicode/utf8"
 )
 
 // pageSet holds one template per page, each made of the layout, the
@@ -134,6 +136,10 @@ func templateFuncs(assetURL func(string) string) template.FuncMap {
 		"asset": assetURL,
 		// join joins strings with a separator.
 		"join": strings.Join,
+		// lower lower-cases the first letter of a name, for use inside a
+		// sentence ("All mental health"); the rest keeps its capitals
+		// ("All NHS services").
+		"lower": lowerFirst,
 		// navItem describes a navigation link for the page at path.
 		"navItem": newNavItem,
 	}
@@ -151,6 +157,17 @@ type NavItem struct {
 func newNavItem(path, href, text string) NavItem {
 	current := path == href || (href == "/" && path == "/search")
 	return NavItem{Href: href, Text: text, Current: current}
+}
+
+// lowerFirst lower-cases the first letter of s unless the first word is
+// all capitals, as an acronym is.
+func lowerFirst(s string) string {
+	word, _, _ := strings.Cut(s, " ")
+	if word == "" || (len(word) > 1 && strings.ToUpper(word) == word) {
+		return s
+	}
+	r, n := utf8.DecodeRuneInString(s)
+	return string(unicode.ToLower(r)) + s[n:]
 }
 
 // paragraphs splits text at blank lines into trimmed, non-empty paragraphs.

@@ -55,18 +55,18 @@ func (s *Server) showSearch(w http.ResponseWriter, r *http.Request) error {
 		return apperr.Field("where", "the postcode or place must be %d characters or fewer", maxQuery)
 	}
 	p.Form.Types = serviceTypes(ix, p.Type)
+	var typeCodes []string
 	if p.Type != "" {
-		i := slices.IndexFunc(p.Form.Types, func(t TypeOption) bool { return t.Selected })
-		if i < 0 {
+		t, codes, ok := findType(p.Form.Types, p.Type)
+		if !ok {
 			return apperr.Field("type", "there is no service type with the code %q", p.Type)
 		}
-		p.TypeName = p.Form.Types[i].Name
-		p.Title = p.TypeName
+		p.TypeName, p.Title, typeCodes = t.Name, t.Name, codes
 	}
 	p.WhereIgnored = p.Form.Where != ""
 	p.Searched = p.Form.Query != "" || p.Type != ""
 	if p.Searched {
-		matches := keywordSearch(ix, p.Form.Query, p.Type)
+		matches := keywordSearch(ix, p.Form.Query, typeCodes)
 		p.Total = len(matches)
 		for _, i := range matches[:min(len(matches), maxResults)] {
 			p.Results = append(p.Results, newServiceSummary(ix, i))
@@ -77,9 +77,10 @@ func (s *Server) showSearch(w http.ResponseWriter, r *http.Request) error {
 
 // keywordSearch returns the positions of the services whose name,
 // alternate name, description or organisation name contain every word of
-// query (ignoring case) and, if typeCode is set, that have that service
-// type. Closed services are left out. The result is sorted by name.
-func keywordSearch(ix *directory.Index, query, typeCode string) []int {
+// query (ignoring case) and, if typeCodes is not empty, that have one of
+// those service types. Closed services are left out. The result is sorted
+// by name.
+func keywordSearch(ix *directory.Index, query string, typeCodes []string) []int {
 	words := strings.Fields(strings.ToLower(query))
 	var out []int
 	for i := range ix.NumServices() {
@@ -96,7 +97,7 @@ func keywordSearch(ix *directory.Index, query, typeCode string) []int {
 				continue
 			}
 		}
-		if typeCode != "" && !hasServiceType(ix, svc.ID, typeCode) {
+		if len(typeCodes) > 0 && !hasServiceType(ix, svc.ID, typeCodes) {
 			continue
 		}
 		out = append(out, i)

@@ -1,8 +1,6 @@
 package web
 
 import (
-	"cmp"
-	"path"
 	"slices"
 	"strings"
 
@@ -38,20 +36,22 @@ type TypeOption struct {
 }
 
 // inTaxonomy reports whether term t belongs to the taxonomy with the given
-// code. HSDS gives a taxonomy no code field, so the code is matched against
-// the taxonomy's id, its name written as a slug ("Service type" is
-// "service-type"), the last segment of its URI, and the term's free-text
-// taxonomy field.
+// code. Throughcare's own taxonomies have ids derived from their codes
+// (directory.TaxonomyID). HSDS gives a taxonomy no code field, so for an
+// imported vocabulary the code is also matched against the taxonomy's id,
+// its name written as a slug ("Service type" is "service-type"), the last
+// segment of its URI, and the term's free-text taxonomy field.
 func inTaxonomy(ix *directory.Index, t *directory.TaxonomyTerm, code string) bool {
-	if strings.EqualFold(t.Taxonomy, code) || strings.EqualFold(t.TaxonomyID, code) {
+	if t.TaxonomyID == directory.TaxonomyID(code) || strings.EqualFold(t.TaxonomyID, code) || strings.EqualFold(t.Taxonomy, code) {
 		return true
 	}
 	tax, ok := ix.Taxonomy(t.TaxonomyID)
 	if !ok {
 		return false
 	}
-	return strings.EqualFold(slug(tax.Name), code) ||
-		(tax.URI != "" && strings.EqualFold(path.Base(strings.TrimRight(tax.URI, "/")), code))
+	uri := strings.TrimRight(tax.URI, "/:")
+	last := uri[strings.LastIndexAny(uri, "/:")+1:]
+	return strings.EqualFold(slug(tax.Name), code) || (last != "" && strings.EqualFold(last, code))
 }
 
 // slug lower-cases s and joins its words with hyphens.
@@ -61,21 +61,71 @@ func slug(s string) string {
 	}), "-")
 }
 
-// serviceTypes returns the service-type terms that have a code, by name.
+// TypeGroup is a broad service type with the narrower types under it.
+type TypeGroup struct {
+	TypeOption
+	Children []TypeOption
+}
+
+// serviceTypes returns the service-type terms that have a code, in the
+// taxonomy's order, each narrower term under its broadest ancestor.
 // selected marks the one whose code it is.
-func serviceTypes(ix *directory.Index, selected string) []TypeOption {
-	var out []TypeOption
+func serviceTypes(ix *directory.Index, selected string) []TypeGroup {
+	var groups []TypeGroup
+	group := map[string]int{}       // term id → index in groups
+	parentOf := map[string]string{} // term id → parent id
+	var children []directory.TaxonomyTerm
 	for _, i := range ix.TaxonomyTerms("", "", false) {
 		t := ix.TaxonomyTermAt(i)
 		if t.Code == "" || !inTaxonomy(ix, &t, serviceTypeTaxonomy) {
 			continue
 		}
-		out = append(out, TypeOption{Code: t.Code, Name: t.Name, Selected: strings.EqualFold(t.Code, selected)})
+		parentOf[t.ID] = t.ParentID
+		if t.ParentID == "" {
+			group[t.ID] = len(groups)
+			groups = append(groups, TypeGroup{TypeOption: typeOption(t, selected)})
+		} else {
+			children = append(children, t)
+		}
 	}
-	slices.SortFunc(out, func(a, b TypeOption) int {
-		return cmp.Or(cmp.Compare(a.Name, b.Name), cmp.Compare(a.Code, b.Code))
-	})
-	return out
+	for _, t := range children {
+		root := t.ParentID
+		for seen := 0; parentOf[root] != "" && seen < len(parentOf); seen++ {
+			root = parentOf[root]
+		}
+		if g, ok := group[root]; ok {
+			groups[g].Children = append(groups[g].Children, typeOption(t, selected))
+		} else {
+			// Its parent is not a service type: list it on its own.
+			group[t.ID] = len(groups)
+			groups = append(groups, TypeGroup{TypeOption: typeOption(t, selected)})
+		}
+	}
+	return groups
+}
+
+func typeOption(t directory.TaxonomyTerm, selected string) TypeOption {
+	return TypeOption{Code: t.Code, Name: t.Name, Selected: strings.EqualFold(t.Code, selected)}
+}
+
+// findType returns the service type with the given code and the codes a
+// search for it matches: its own and, for a broad type, its narrower ones.
+func findType(groups []TypeGroup, code string) (TypeOption, []string, bool) {
+	for _, g := range groups {
+		if strings.EqualFold(g.Code, code) {
+			codes := []string{g.Code}
+			for _, c := range g.Children {
+				codes = append(codes, c.Code)
+			}
+			return g.TypeOption, codes, true
+		}
+		for _, c := range g.Children {
+			if strings.EqualFold(c.Code, code) {
+				return c, []string{c.Code}, true
+			}
+		}
+	}
+	return TypeOption{}, nil, false
 }
 
 // tagSet is a record's attributes sorted into what the pages show.
@@ -120,11 +170,15 @@ func classify(ix *directory.Index, attrs []directory.Attribute) tagSet {
 	return ts
 }
 
-// hasServiceType reports whether the record with id carries the service
-// type with the given code.
-func hasServiceType(ix *directory.Index, id, code string) bool {
+// hasServiceType reports whether the record with id carries one of the
+// service types with the given codes.
+func hasServiceType(ix *directory.Index, id string, codes []string) bool {
 	for _, a := range ix.Attributes(id) {
-		if t := a.TaxonomyTerm; t != nil && strings.EqualFold(t.Code, code) && inTaxonomy(ix, t, serviceTypeTaxonomy) {
+		t := a.TaxonomyTerm
+		if t == nil || !slices.ContainsFunc(codes, func(c string) bool { return strings.EqualFold(c, t.Code) }) {
+			continue
+		}
+		if inTaxonomy(ix, t, serviceTypeTaxonomy) {
 			return true
 		}
 	}

@@ -197,9 +197,9 @@ func TestClassify(t *testing.T) {
 		return out
 	}
 	if !ts.Demo ||
-		!slices.Equal(texts(ts.Types), []string{"Talking therapies"}) ||
+		!slices.Equal(texts(ts.Types), []string{"NHS Talking Therapies"}) ||
 		!slices.Equal(texts(ts.Eligibility), []string{"Accepts referrals from probation"}) ||
-		!slices.Equal(texts(ts.Exclusions), []string{"Arson convictions"}) ||
+		!slices.Equal(texts(ts.Exclusions), []string{"Excludes arson"}) ||
 		len(ts.Other) != 0 {
 		t.Errorf("classify = %+v", ts)
 	}
@@ -216,6 +216,8 @@ func TestInTaxonomy(t *testing.T) {
 		{ID: "t2", Name: "Needs", URI: "https://example.org/vocab/service-type/"},
 		{ID: "service-type", Name: "Anything"},
 		{ID: "t4", Name: "Service types"},
+		{ID: "t5", Name: "Other", URI: "urn:example:taxonomy:service-type"},
+		{ID: directory.TaxonomyID("service-type"), Name: "Throughcare service types", URI: "urn:throughcare:taxonomy:service-type"},
 	}})
 	tests := []struct {
 		term directory.TaxonomyTerm
@@ -227,6 +229,9 @@ func TestInTaxonomy(t *testing.T) {
 		{directory.TaxonomyTerm{TaxonomyID: "t4"}, false},
 		{directory.TaxonomyTerm{TaxonomyID: "missing"}, false},
 		{directory.TaxonomyTerm{Taxonomy: "Service-Type"}, true},
+		{directory.TaxonomyTerm{TaxonomyID: "t5"}, true},
+		{directory.TaxonomyTerm{TaxonomyID: directory.TaxonomyID("service-type")}, true},
+		{directory.TaxonomyTerm{TaxonomyID: directory.TaxonomyID("eligibility")}, false},
 	}
 	for _, tt := range tests {
 		if got := inTaxonomy(ix, &tt.term, serviceTypeTaxonomy); got != tt.want {
@@ -249,6 +254,62 @@ func TestNavItem(t *testing.T) {
 	for _, tt := range tests {
 		if got := newNavItem(tt.path, tt.href, "x").Current; got != tt.want {
 			t.Errorf("newNavItem(%q, %q).Current = %v", tt.path, tt.href, got)
+		}
+	}
+}
+
+func TestServiceTypes(t *testing.T) {
+	ix := directory.NewIndex(fixture())
+	groups := serviceTypes(ix, "drug-alcohol-treatment")
+	var tops []string
+	for _, g := range groups {
+		tops = append(tops, g.Code)
+	}
+	want := []string{"mental-health", "substance-use", "primary-physical-health", "learning-disability-autism", "justice-pathways", "social-support"}
+	if !slices.Equal(tops, want) {
+		t.Errorf("top-level types = %q, want %q", tops, want)
+	}
+	opt, codes, ok := findType(groups, "substance-use")
+	if !ok || opt.Name != "Substance use" || !slices.Equal(codes, []string{"substance-use", "drug-alcohol-treatment", "harm-reduction"}) {
+		t.Errorf("findType(substance-use) = %+v, %q, %v", opt, codes, ok)
+	}
+	opt, codes, ok = findType(groups, "DRUG-alcohol-treatment")
+	if !ok || !opt.Selected || !slices.Equal(codes, []string{"drug-alcohol-treatment"}) {
+		t.Errorf("findType(drug-alcohol-treatment) = %+v, %q, %v", opt, codes, ok)
+	}
+	if _, _, ok := findType(groups, "nope"); ok {
+		t.Errorf("findType found an unknown code")
+	}
+
+	// A narrower term two levels down joins its broadest ancestor; one whose
+	// parent is not a service type stands on its own.
+	d := &directory.Dataset{
+		Taxonomies: []directory.Taxonomy{{ID: "st", Name: "Service type"}, {ID: "x", Name: "Other"}},
+		TaxonomyTerms: []directory.TaxonomyTerm{
+			{ID: "a", TaxonomyID: "st", Code: "a", Name: "A"},
+			{ID: "b", TaxonomyID: "st", Code: "b", Name: "B", ParentID: "a"},
+			{ID: "c", TaxonomyID: "st", Code: "c", Name: "C", ParentID: "b"},
+			{ID: "o", TaxonomyID: "x", Code: "o", Name: "O"},
+			{ID: "d", TaxonomyID: "st", Code: "d", Name: "D", ParentID: "o"},
+			{ID: "e", TaxonomyID: "st", Name: "No code"},
+		},
+	}
+	groups = serviceTypes(directory.NewIndex(d), "")
+	if len(groups) != 2 || groups[0].Code != "a" || len(groups[0].Children) != 2 || groups[0].Children[1].Code != "c" || groups[1].Code != "d" {
+		t.Errorf("serviceTypes = %+v", groups)
+	}
+}
+
+func TestLowerFirst(t *testing.T) {
+	for in, want := range map[string]string{
+		"Mental health": "mental health",
+		"NHS services":  "NHS services",
+		"Élan":          "élan",
+		"A":             "a",
+		"":              "",
+	} {
+		if got := lowerFirst(in); got != want {
+			t.Errorf("lowerFirst(%q) = %q, want %q", in, got, want)
 		}
 	}
 }

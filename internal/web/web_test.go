@@ -41,9 +41,11 @@ func TestPages(t *testing.T) {
 			{"form[action=/search] input#q[name=q]", 1, ""},
 			{"form[action=/search] input#where[name=where]", 1, ""},
 			{"form select#type", 0, ""},
-			{".app-shortcuts a[href=/search?type=substance-misuse]", 1, "Drug and alcohol services"},
-			{".app-shortcuts a[href=/search?type=talking-therapies]", 1, "Talking therapies"},
-			{".app-shortcuts li", 2, ""},
+			{".app-shortcuts h3 a[href=/search?type=substance-use]", 1, "Substance use"},
+			{".app-shortcuts li a[href=/search?type=drug-alcohol-treatment]", 1, "Drug and alcohol treatment"},
+			{".app-shortcuts li a[href=/search?type=nhs-talking-therapies]", 1, "NHS Talking Therapies"},
+			{".app-shortcuts h3", len(directory.Terms(directory.ServiceTypeTaxonomy)) - 31, ""},
+			{".app-shortcuts li", 31, ""},
 			{"main h2", -1, "Browse by type of service"},
 		}},
 		{"search", "/search?q=talking", 200, []check{
@@ -56,12 +58,17 @@ func TestPages(t *testing.T) {
 			{"input#q[value=talking]", 1, ""},
 			{".govuk-inset-text", 0, ""},
 		}},
-		{"search", "/search?type=substance-misuse&where=LN1+1AA", 200, []check{
-			{"h1", 1, "Drug and alcohol services"},
+		{"search", "/search?type=drug-alcohol-treatment&where=LN1+1AA", 200, []check{
+			{"h1", 1, "Drug and alcohol treatment"},
 			{"#results li.app-result", 1, "Recovery Hub"},
 			{"#results .govuk-tag--orange", 1, "Temporarily closed"},
-			{"select#type option[selected]", 1, "Drug and alcohol services"},
+			{"select#type option[selected]", 1, "Drug and alcohol treatment"},
+			{"select#type optgroup[label=Substance use] option[value=substance-use]", 1, "All substance use"},
 			{".govuk-inset-text", 1, "not limited to services near LN1 1AA"},
+		}},
+		{"search", "/search?type=substance-use", 200, []check{
+			{"h1", 1, "Substance use"},
+			{"#results li.app-result", 1, "Recovery Hub"},
 		}},
 		{"search", "/search?q=nothing+matches+this", 200, []check{
 			{"#result-count", 1, "No services found"},
@@ -81,7 +88,7 @@ func TestPages(t *testing.T) {
 			{"#who-it-is-for", 1, "Who it is for"},
 			{".app-tag-list .govuk-tag--green", -1, "Accepts referrals from probation"},
 			{"#who-it-cannot-help", 1, "Who it cannot help"},
-			{".app-tag-list .govuk-tag--red", 1, "Arson convictions"},
+			{".app-tag-list .govuk-tag--red", 1, "Excludes arson"},
 			{"#how-to-refer", 1, "How to refer"},
 			{".govuk-summary-list__value", 1, "About 3 weeks"},
 			{"a[href=mailto:sam.patel@minds.example.org]", 1, "sam.patel@minds.example.org"},
@@ -443,7 +450,7 @@ func TestHeadRequest(t *testing.T) {
 func TestSearchExcludesDefunct(t *testing.T) {
 	ix := directory.NewIndex(fixture())
 	var names []string
-	for _, i := range keywordSearch(ix, "TALKING therapies", "") {
+	for _, i := range keywordSearch(ix, "TALKING therapies", nil) {
 		names = append(names, ix.ServiceAt(i).Name)
 	}
 	if !slices.Equal(names, []string{"Lincoln Talking Therapies"}) {
@@ -451,13 +458,13 @@ func TestSearchExcludesDefunct(t *testing.T) {
 	}
 	// Words match the organisation's name too, and every word must match.
 	names = nil
-	for _, i := range keywordSearch(ix, "minds recovery", "") {
+	for _, i := range keywordSearch(ix, "minds recovery", nil) {
 		names = append(names, ix.ServiceAt(i).Name)
 	}
 	if !slices.Equal(names, []string{"Recovery Hub"}) {
 		t.Errorf("keywordSearch by organisation = %q", names)
 	}
-	if got := keywordSearch(ix, "", "talking-therapies"); len(got) != 1 {
+	if got := keywordSearch(ix, "", []string{"nhs-talking-therapies"}); len(got) != 1 {
 		t.Errorf("type filter found %d, want 1 (the defunct one left out)", len(got))
 	}
 }
