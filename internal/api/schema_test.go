@@ -12,6 +12,7 @@ import (
 
 	"github.com/santhosh-tekuri/jsonschema/v6"
 
+	"throughcare/internal/demo"
 	"throughcare/internal/directory"
 )
 
@@ -324,5 +325,30 @@ func TestBareRecordsValidate(t *testing.T) {
 	p := getPage(t, h, "/openreferral/services?search=bare")
 	if len(p.Contents) != 1 || strings.TrimSpace(string(p.Contents[0])) != `{"id":"`+bare+`","name":"Bare","status":"active"}` {
 		t.Errorf("bare list item: %s", p.Contents)
+	}
+}
+
+// The synthetic directory, with the shipped taxonomy and realistic records,
+// validates too.
+func TestSyntheticDirectoryValidates(t *testing.T) {
+	s := schemas(t)
+	h := newTestHandler(t, demo.Generate(60, 3))
+	for _, tt := range []struct{ target, hsds, oruk string }{
+		{"/services?full=true&per_page=1000", "compiled/service.json", "service.json"},
+		{"/services?per_page=1000", "compiled/service_list.json", "service.json"},
+		{"/service_at_locations?full=true&per_page=1000", "compiled/service_at_location.json", "service_at_location.json"},
+		{"/organizations?full=true&full_service=true&per_page=1000", "compiled/organization.json", "organization.json"},
+		{"/taxonomies?per_page=1000", "taxonomy.json", "taxonomy.json"},
+		{"/taxonomy_terms?per_page=1000", "taxonomy_term.json", "taxonomy_term.json"},
+	} {
+		p := getPage(t, h, "/openreferral"+tt.target)
+		if p.TotalItems == 0 || p.TotalPages != 1 {
+			t.Fatalf("%s: %+v", tt.target, p)
+		}
+		for _, item := range p.Contents {
+			noEmptyValues(t, tt.target, item)
+			s.check(t, hsdsBase+tt.hsds, item)
+			s.check(t, orukBase+tt.oruk, item)
+		}
 	}
 }

@@ -2,6 +2,7 @@ package api
 
 import (
 	"cmp"
+	"math"
 	"net/http"
 	"slices"
 
@@ -103,52 +104,70 @@ func (s *server) listServiceAtLocations(w http.ResponseWriter, r *http.Request) 
 }
 
 // serviceAtLocations returns the positions of the links matching q and pt,
-// in service name order or, with a point, by distance.
+// in service name order or, with a point, by distance. Distance is checked
+// before the service filters, as it rules out most links cheaply.
 func (v *view) serviceAtLocations(q *serviceQuery, pt *point) []int {
 	const unknown, yes, no = 0, 1, 2
 	var seen []uint8 // per service, the filters' verdict once known
 	if !q.empty() {
 		seen = make([]uint8, v.x.NumServices())
 	}
+	matches := func(i int) bool {
+		if seen == nil {
+			return true
+		}
+		svc := v.salSvc[i]
+		if seen[svc] == unknown {
+			seen[svc] = no
+			if v.matchService(int(svc), q) {
+				seen[svc] = yes
+			}
+		}
+		return seen[svc] == yes
+	}
+	if !pt.hasPoint {
+		var out []int
+		for _, i := range v.salOrder {
+			if matches(i) {
+				out = append(out, i)
+			}
+		}
+		return out
+	}
+
+	// A box around the point rules out most links before any trigonometry:
+	// no point further in latitude than the radius is within it, and none
+	// further in longitude than the radius at the box's widest parallel.
+	maxDLat, maxDLon := math.Inf(1), math.Inf(1)
+	if pt.hasRadius {
+		maxDLat = pt.radius / earthRadius * 180 / math.Pi
+		if widest := math.Abs(pt.lat) + maxDLat; widest < 89 {
+			maxDLon = maxDLat / math.Cos(widest*math.Pi/180)
+		}
+	}
 	type near struct {
 		i    int
 		dist float64
 	}
-	var out []int
 	var hits []near
+	coords := v.coordinates()
 	for _, i := range v.salOrder {
-		if seen != nil {
-			svc := v.salSvc[i]
-			if seen[svc] == unknown {
-				seen[svc] = no
-				if v.matchService(int(svc), q) {
-					seen[svc] = yes
-				}
-			}
-			if seen[svc] != yes {
-				continue
-			}
-		}
-		if !pt.hasPoint {
-			out = append(out, i)
+		c := coords[i]
+		if math.IsNaN(c[0]) || math.Abs(c[0]-pt.lat) > maxDLat {
 			continue
 		}
-		loc, ok := v.x.LocationFlat(v.x.ServiceAtLocationAt(i).LocationID)
-		if !ok || loc.Latitude == nil || loc.Longitude == nil {
+		if dLon := math.Abs(c[1] - pt.lon); min(dLon, 360-dLon) > maxDLon {
 			continue
 		}
-		d := distance(pt.lat, pt.lon, *loc.Latitude, *loc.Longitude)
-		if pt.hasRadius && d > pt.radius {
+		d := distance(pt.lat, pt.lon, c[0], c[1])
+		if pt.hasRadius && d > pt.radius || !matches(i) {
 			continue
 		}
 		hits = append(hits, near{i, d})
 	}
-	if !pt.hasPoint {
-		return out
-	}
 	// Stable, so equal distances keep the name order.
 	slices.SortStableFunc(hits, func(a, b near) int { return cmp.Compare(a.dist, b.dist) })
-	out = make([]int, len(hits))
+	out := make([]int, len(hits))
 	for k, h := range hits {
 		out[k] = h.i
 	}

@@ -3,10 +3,14 @@ package api
 import (
 	"bufio"
 	"bytes"
+	"cmp"
+	"fmt"
 	"encoding/json"
 	"math"
+	"math/rand/v2"
 	"reflect"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -518,5 +522,68 @@ func TestOpeningOf(t *testing.T) {
 	}
 	if (opening{days: 1, open: -1, close: -1}).covers(0, 600, -1) {
 		t.Error("an opening without times matched a time")
+	}
+}
+
+// The bounding box that speeds up distance search must never drop a link
+// that is within the radius: compare with a plain scan over random points,
+// including some near the poles and across the 180° meridian.
+func TestNearMatchesPlainScan(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	d := &directory.Dataset{}
+	type place struct {
+		id       string
+		lat, lon float64
+	}
+	var places []place
+	for i := range 400 {
+		lat := rng.Float64()*178 - 89
+		lon := rng.Float64()*360 - 180
+		if i%4 == 0 { // a cluster around a point on the 180° meridian
+			lat, lon = 60+rng.NormFloat64()*3, 180-rng.Float64()*6
+			if i%8 == 0 {
+				lon -= 354
+			}
+		}
+		s, l, sl := id(fmt.Sprint("near svc ", i)), id(fmt.Sprint("near loc ", i)), id(fmt.Sprint("near sal ", i))
+		d.Services = append(d.Services, directory.Service{ID: s, Name: fmt.Sprintf("Service %03d", i), Status: "active"})
+		d.Locations = append(d.Locations, directory.Location{ID: l, LocationType: "physical", Latitude: num(lat), Longitude: num(lon)})
+		d.ServiceAtLocations = append(d.ServiceAtLocations, directory.ServiceAtLocation{ID: sl, ServiceID: s, LocationID: l})
+		places = append(places, place{sl, lat, lon})
+	}
+	h := newTestHandler(t, d)
+	found := 0
+	for k := range 40 {
+		lat, lon := rng.Float64()*170-85, rng.Float64()*360-180
+		if k%2 == 0 {
+			lat, lon = 60+rng.NormFloat64()*3, 179.9-rng.Float64()*0.2
+		}
+		// Round as the query string will, so both searches use one point.
+		lat, _ = strconv.ParseFloat(strconv.FormatFloat(lat, 'f', 6, 64), 64)
+		lon, _ = strconv.ParseFloat(strconv.FormatFloat(lon, 'f', 6, 64), 64)
+		radius := math.Round(math.Exp(rng.Float64()*math.Log(maxProximity)) + 1)
+		type hit struct {
+			id string
+			d  float64
+		}
+		var want []hit
+		for _, p := range places {
+			if dist := distance(lat, lon, p.lat, p.lon); dist <= radius {
+				want = append(want, hit{p.id, dist})
+			}
+		}
+		slices.SortStableFunc(want, func(a, b hit) int { return cmp.Compare(a.d, b.d) })
+		wantIDs := []string{}
+		for _, w := range want {
+			wantIDs = append(wantIDs, w.id)
+		}
+		found += len(wantIDs)
+		q := fmt.Sprintf("/openreferral/service_at_locations?lat=%f&lon=%f&proximity=%.0f&per_page=1000", lat, lon, radius)
+		if got := getPage(t, h, q).field(t, "id"); !sameStrings(got, wantIDs) {
+			t.Errorf("%s: got %d links %v\nplain scan finds %d %v", q, len(got), got, len(wantIDs), wantIDs)
+		}
+	}
+	if found < 50 {
+		t.Errorf("the random searches found only %d links in all; the test proves little", found)
 	}
 }

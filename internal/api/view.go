@@ -34,6 +34,9 @@ type view struct {
 
 	hoursOnce sync.Once
 	hours     [][]opening // per service: its schedules and those of its links
+
+	coordOnce sync.Once
+	coords    [][2]float64 // per link: its location's latitude and longitude, or NaN
 }
 
 // newView sorts the snapshot's records for serving.
@@ -306,4 +309,21 @@ func (v *view) services(q *serviceQuery) []int {
 		}
 	}
 	return out
+}
+
+// coordinates returns the latitude and longitude of every link's location,
+// by link position; NaN where the location has no coordinates.
+func (v *view) coordinates() [][2]float64 {
+	v.coordOnce.Do(func() {
+		n := v.x.NumServiceAtLocations()
+		v.coords = make([][2]float64, n)
+		for i := range n {
+			v.coords[i] = [2]float64{math.NaN(), math.NaN()}
+			loc, ok := v.x.LocationFlat(v.x.ServiceAtLocationAt(i).LocationID)
+			if ok && loc.Latitude != nil && loc.Longitude != nil {
+				v.coords[i] = [2]float64{*loc.Latitude, *loc.Longitude}
+			}
+		}
+	})
+	return v.coords
 }
