@@ -9,6 +9,7 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 
@@ -326,4 +327,39 @@ func TestNewWithoutIndexPanics(t *testing.T) {
 		}
 	}()
 	New(Config{})
+}
+
+// Concurrent first requests share one view and its lazily built parts; run
+// with -race to check.
+func TestConcurrentRequests(t *testing.T) {
+	h := newTestHandler(t, nil)
+	targets := []string{
+		"/openreferral/services?search=counselling",
+		"/openreferral/services?modified_after=2024-01-01T00:00:00Z",
+		"/openreferral/services?day=MO&start_time=10:00",
+		"/openreferral/service_at_locations?lat=53.2&lon=-0.5&proximity=50000",
+		"/openreferral/service_at_locations?search=drug&day=TH",
+		"/openreferral/organizations?search=minds",
+		"/openreferral/taxonomy_terms?top_only=true",
+		"/openreferral/services?format=ndjson",
+	}
+	want := make([]string, len(targets))
+	var wg sync.WaitGroup
+	for round := range 2 {
+		for i, target := range targets {
+			wg.Go(func() {
+				rec := httptest.NewRecorder()
+				h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, target, nil))
+				if rec.Code != http.StatusOK {
+					t.Errorf("%s: %d", target, rec.Code)
+				}
+				if round == 0 {
+					want[i] = rec.Body.String()
+				} else if rec.Body.String() != want[i] {
+					t.Errorf("%s: answer changed between rounds", target)
+				}
+			})
+		}
+		wg.Wait()
+	}
 }
