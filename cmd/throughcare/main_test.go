@@ -1,0 +1,190 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"throughcare/internal/apperr"
+)
+
+// runCmd runs the program with args and a clean environment plus env,
+// returning what it printed.
+func runCmd(t *testing.T, env map[string]string, args ...string) (stdout, stderr string, err error) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	getenv := func(k string) string { return env[k] }
+	err = run(context.Background(), append([]string{"throughcare"}, args...), getenv, &out, &errb)
+	return out.String(), errb.String(), err
+}
+
+func TestVersionAndUsage(t *testing.T) {
+	out, _, err := runCmd(t, nil, "version")
+	if err != nil || !strings.HasPrefix(out, "throughcare ") {
+		t.Fatalf("version: %q, %v", out, err)
+	}
+	_, _, err = runCmd(t, nil)
+	if !errors.Is(err, errUsage) {
+		t.Errorf("no command: err = %v, want usage error", err)
+	}
+	_, stderr, err := runCmd(t, nil, "frobnicate")
+	if !errors.Is(err, errUsage) || !strings.Contains(stderr, "Usage: throughcare COMMAND") {
+		t.Errorf("unknown command: err = %v, stderr %q", err, stderr)
+	}
+	if exitCode(err) != 2 {
+		t.Errorf("exit code for a usage error = %d, want 2", exitCode(err))
+	}
+}
+
+func TestEveryCommandHasHelp(t *testing.T) {
+	for _, c := range commands() {
+		_, stderr, err := runCmd(t, nil, c.name, "--help")
+		if !errors.Is(err, flag.ErrHelp) {
+			t.Errorf("%s --help: err = %v, want flag.ErrHelp", c.name, err)
+		}
+		if !strings.Contains(stderr, "Usage: throughcare "+c.name) {
+			t.Errorf("%s --help printed %q", c.name, stderr)
+		}
+	}
+}
+
+func TestFlagsFallBackToEnvironment(t *testing.T) {
+	dir := t.TempDir()
+	dsn := "sqlite:" + filepath.Join(dir, "env.db")
+	out, _, err := runCmd(t, map[string]string{"THROUGHCARE_DB": dsn}, "migrate")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out, "up to date") {
+		t.Errorf("migrate printed %q", out)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "env.db")); err != nil {
+		t.Errorf("THROUGHCARE_DB was not used: %v", err)
+	}
+	_, _, err = runCmd(t, nil, "migrate", "--db", "mysql://nope")
+	if !errors.Is(err, apperr.Invalid) || !strings.Contains(err.Error(), "sqlite:PATH") {
+		t.Errorf("bad --db: %v", err)
+	}
+}
+
+// TestImportExportRoundTrip generates a synthetic directory, imports it,
+// exports it in every format and imports each export into the same
+// database, which must change nothing.
+func TestImportExportRoundTrip(t *testing.T) {
+	dir := t.TempDir()
+	db := "sqlite:" + filepath.Join(dir, "rt.db")
+	gen := filepath.Join(dir, "gen.json")
+	if _, _, err := runCmd(t, nil, "demo", "--generate", "200", "--out", gen); err != nil {
+		t.Fatal(err)
+	}
+	out, _, err := runCmd(t, nil, "import", "--db", db, gen)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out, "gen.json: ") || strings.Contains(out, " 0 inserted,") {
+		t.Fatalf("first import printed %q", out)
+	}
+	out, _, err = runCmd(t, nil, "import", "--db", db, gen)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out, ": 0 inserted, 0 updated, 0 deleted") {
+		t.Fatalf("second import of the same file changed something: %q", out)
+	}
+	for _, format := range []string{"json", "ndjson", "csv"} {
+		target := filepath.Join(dir, "export-"+format)
+		if format != "csv" {
+			target += "." + format
+		}
+		if _, _, err := runCmd(t, nil, "export", "--db", db, "--format", format, "--out", target); err != nil {
+			t.Fatalf("export %s: %v", format, err)
+		}
+		out, _, err := runCmd(t, nil, "import", "--db", db, target)
+		if err != nil {
+			t.Fatalf("import the %s export: %v", format, err)
+		}
+		if !strings.Contains(out, ": 0 inserted, 0 updated, 0 deleted") {
+			t.Errorf("importing the %s export changed the data: %q", format, out)
+		}
+	}
+}
+
+func TestImportBadFileChangesNothing(t *testing.T) {
+	dir := t.TempDir()
+	db := "sqlite:" + filepath.Join(dir, "bad.db")
+	bad := filepath.Join(dir, "bad.json")
+	os.WriteFile(bad, []byte(`{"id": "not-a-uuid", "name": "X", "status": "active"}`), 0o644)
+	_, _, err := runCmd(t, nil, "import", "--db", db, bad)
+	if err == nil || !strings.Contains(err.Error(), "bad.json") || !strings.Contains(err.Error(), "nothing was imported") {
+		t.Fatalf("err = %v", err)
+	}
+	if exitCode(err) != 2 {
+		t.Errorf("exit code = %d, want 2 for bad input", exitCode(err))
+	}
+}
+
+// TestDemoServes starts the demo server as `make run` does and reads a page
+// of services from the Open Referral API.
+func TestDemoServes(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	var stderr bytes.Buffer
+	go func() {
+		done <- run(ctx, []string{"throughcare", "demo", "--db", "sqlite:" + filepath.Join(t.TempDir(), "demo.db"), "--addr", addr},
+			func(string) string { return "" }, io.Discard, &stderr)
+	}()
+	defer func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("demo server: %v\n%s", err, stderr.String())
+		}
+	}()
+	var resp *http.Response
+	for range 200 {
+		resp, err = http.Get("http://" + addr + "/openreferral/services?per_page=5")
+		if err == nil {
+			break
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if err != nil {
+		t.Fatalf("server never answered: %v\n%s", err, stderr.String())
+	}
+	defer resp.Body.Close()
+	var page struct {
+		TotalItems int               `json:"total_items"`
+		Size       int               `json:"size"`
+		Contents   []json.RawMessage `json:"contents"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&page); err != nil {
+		t.Fatal(err)
+	}
+	if resp.StatusCode != 200 || len(page.Contents) != 5 || page.TotalItems < 150 {
+		t.Fatalf("status %d, %d items of %d", resp.StatusCode, len(page.Contents), page.TotalItems)
+	}
+	home, err := http.Get("http://" + addr + "/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(home.Body)
+	home.Body.Close()
+	if home.StatusCode != 200 || !bytes.Contains(bytes.ToLower(body), []byte("demo")) {
+		t.Errorf("home page: status %d, demo label missing", home.StatusCode)
+	}
+}

@@ -1,0 +1,263 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"throughcare/internal/apperr"
+	"throughcare/internal/geo"
+	"throughcare/internal/search"
+
+	"throughcare/internal/api"
+	"throughcare/internal/demo"
+	"throughcare/internal/directory"
+	"throughcare/internal/hsds"
+	"throughcare/internal/store"
+	"throughcare/internal/web"
+)
+
+// liveIndex holds the current in-memory view of the directory and its
+// search engine. Readers take the pointer once per request; a reload builds
+// a whole new snapshot and swaps it in, so no reader ever sees a half-built
+// one.
+type liveIndex struct {
+	db      *store.DB
+	cur     atomic.Pointer[snapshot]
+	version int64 // the store's DirectoryVersion at the last load
+	mu      sync.Mutex
+}
+
+type snapshot struct {
+	x *directory.Index
+	e *search.Engine
+}
+
+func (l *liveIndex) Index() *directory.Index { return l.cur.Load().x }
+func (l *liveIndex) Engine() *search.Engine  { return l.cur.Load().e }
+
+// reload reads the directory from the store and swaps in a new snapshot.
+func (l *liveIndex) reload(ctx context.Context) error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	v, err := l.db.DirectoryVersion(ctx)
+	if err != nil {
+		return err
+	}
+	ds, err := l.db.LoadDirectory(ctx)
+	if err != nil {
+		return err
+	}
+	x := directory.NewIndex(ds)
+	l.cur.Store(&snapshot{x: x, e: search.New(x)})
+	l.version = v
+	return nil
+}
+
+// watch reloads whenever another process has changed the directory, until
+// ctx ends. Writes made through this process reload at once instead.
+func (l *liveIndex) watch(ctx context.Context, every time.Duration, log *slog.Logger) {
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		v, err := l.db.DirectoryVersion(ctx)
+		if err != nil || v == l.version {
+			continue
+		}
+		if err := l.reload(ctx); err != nil {
+			log.Error("reload the directory", "err", err)
+			continue
+		}
+		log.Info("directory reloaded", "services", l.Index().NumServices())
+	}
+}
+
+// postcodeLookup answers postcode searches from the loaded ONSPD.
+func postcodeLookup(db *store.DB) search.PostcodeLookup {
+	return func(ctx context.Context, pc string) (geo.Point, []string, error) {
+		p, err := db.Postcode(ctx, pc)
+		if errors.Is(err, apperr.NotFound) {
+			if n, cerr := db.PostcodeCount(ctx); cerr == nil && n == 0 {
+				return geo.Point{}, nil, search.ErrNoPostcodes
+			}
+			return geo.Point{}, nil, err
+		}
+		if err != nil {
+			return geo.Point{}, nil, err
+		}
+		if !p.HasLocation {
+			return geo.Point{}, nil, apperr.Errorf(apperr.NotFound, "postcode %s has no location in the ONS Postcode Directory", pc)
+		}
+		return p.Location, p.Codes, nil
+	}
+}
+
+// serveFlags are the flags of every command that serves.
+type serveFlags struct {
+	db, addr, tiles, tilesAttribution *string
+	dev                               *bool
+}
+
+func addServeFlags(fs *flag.FlagSet, e env) serveFlags {
+	return serveFlags{
+		db:               dbFlag(fs, e),
+		addr:             stringFlag(fs, e, "addr", ":8080", "address to listen on"),
+		tiles:            stringFlag(fs, e, "tiles", "", "map tile URL template, e.g. https://tiles.example/{z}/{x}/{y}.png (empty: plain background)"),
+		tilesAttribution: stringFlag(fs, e, "tiles-attribution", "", "attribution text the tile provider requires"),
+		dev:              fs.Bool("dev", false, "read templates and static files from disk (for development)"),
+	}
+}
+
+func runServe(ctx context.Context, e env, args []string) error {
+	fs := newFlagSet(e, "serve", "", "Serves the web site on / and the Open Referral API on /openreferral/.\nApplies pending migrations first.")
+	sf := addServeFlags(fs, e)
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	db, err := openDB(ctx, e, *sf.db)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	return serve(ctx, e, db, sf)
+}
+
+func runDemo(ctx context.Context, e env, args []string) error {
+	fs := newFlagSet(e, "demo", "",
+		`Loads the fictional demo directory into the database (again and again
+without duplicating it) and serves it, labelled as demo data.
+
+With --generate N, instead writes a synthetic directory of N services to
+--out (HSDS JSON, or ndjson when the file name ends in .ndjson) for
+benchmarks and load tests, and exits.`)
+	sf := addServeFlags(fs, e)
+	generate := fs.Int("generate", 0, "write a synthetic directory of this many services to --out and exit")
+	out := fs.String("out", "", "with --generate: the file to write")
+	seed := fs.Uint64("seed", 1, "with --generate: the random seed")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if *generate != 0 {
+		if *generate < 0 || *out == "" {
+			return fmt.Errorf("%w: --generate needs a positive number and --out FILE", errUsage)
+		}
+		x := directory.NewIndex(demo.Generate(*generate, *seed))
+		return writeFile(e, *out, func(w *bufio.Writer) error {
+			if strings.HasSuffix(*out, ".ndjson") {
+				return hsds.WriteNDJSON(w, x)
+			}
+			return hsds.WriteJSON(w, x)
+		})
+	}
+	db, err := openDB(ctx, e, *sf.db)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	res, err := db.ImportDataset(ctx, demo.AsOf(time.Now().UTC().Truncate(24*time.Hour)), store.ImportSource{Name: "demo directory", Format: "builtin", UpdatedBy: "throughcare demo"}, directory.Validate)
+	if err != nil {
+		return fmt.Errorf("load the demo directory: %w", err)
+	}
+	printImport(env{stdout: e.stderr}, "demo directory", res)
+	return serve(ctx, e, db, sf)
+}
+
+// hasDemoData reports whether any record carries the demo label.
+func hasDemoData(x *directory.Index) bool {
+	label := directory.TermID(directory.LabelTaxonomy, "demo-fictional")
+	for _, a := range x.Dataset().Attributes {
+		if a.TaxonomyTermID == label {
+			return true
+		}
+	}
+	return false
+}
+
+// serve builds the handlers over db and serves until ctx is cancelled.
+func serve(ctx context.Context, e env, db *store.DB, sf serveFlags) error {
+	log := slog.New(slog.NewTextHandler(e.stderr, nil))
+	started := time.Now()
+	live := &liveIndex{db: db}
+	if err := live.reload(ctx); err != nil {
+		return err
+	}
+	go live.watch(ctx, 5*time.Second, log)
+	x := live.Index()
+	site, err := web.New(web.Config{
+		Index:            live.Index,
+		Dev:              *sf.dev,
+		TilesURL:         *sf.tiles,
+		TilesAttribution: *sf.tilesAttribution,
+		Logger:           log,
+		Demo:             hasDemoData(x),
+	})
+	if err != nil {
+		return err
+	}
+	mux := http.NewServeMux()
+	mux.Handle("/openreferral/", api.New(api.Config{Index: live.Index, Logger: log}))
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		fmt.Fprintln(w, "ok")
+	})
+	mux.Handle("/", site)
+
+	ln, err := net.Listen("tcp", *sf.addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", *sf.addr, err)
+	}
+	srv := &http.Server{
+		Handler:           mux,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      2 * time.Minute,
+		IdleTimeout:       2 * time.Minute,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+	log.Info("serving", "url", "http://"+displayAddr(ln.Addr()), "db", db.Engine(),
+		"services", x.NumServices(), "organisations", x.NumOrganizations(), "startup", time.Since(started).Round(time.Millisecond))
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	shutdown, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(shutdown); err != nil {
+		return err
+	}
+	if err := <-errc; !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	log.Info("stopped")
+	return nil
+}
+
+// displayAddr turns a listening address into one a browser can open.
+func displayAddr(a net.Addr) string {
+	host, port, err := net.SplitHostPort(a.String())
+	if err != nil {
+		return a.String()
+	}
+	if host == "" || host == "::" || host == "0.0.0.0" {
+		host = "localhost"
+	}
+	return net.JoinHostPort(host, port)
+}
