@@ -90,9 +90,9 @@ func writeFileAtomic(path string, write func(w *bufio.Writer) error) error {
 }
 
 type packageDescriptor struct {
-	Name      string     `json:"name"`
-	Title     string     `json:"title"`
-	Profile   string     `json:"profile"`
+	Name      string         `json:"name"`
+	Title     string         `json:"title"`
+	Profile   string         `json:"profile"`
 	Resources []resourceDesc `json:"resources"`
 }
 

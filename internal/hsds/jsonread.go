@@ -51,16 +51,12 @@ func (r *jsonReader) top() error {
 			}
 			break
 		}
-		kind := ""
-		for {
+		for { // one record, or several one after another
 			raw, start, err := s.value()
 			if err != nil {
 				return s.readErr(raw, start, err)
 			}
-			if kind == "" {
-				kind = r.detect(raw)
-			}
-			if err := r.element(kind, raw, start); err != nil {
+			if err := r.element(r.detect(raw), raw, start); err != nil {
 				return err
 			}
 			if c, err := s.peek(); err != nil || c != '{' {
@@ -432,10 +428,10 @@ func readLine(br *bufio.Reader, buf []byte) ([]byte, error) {
 	buf = buf[:0]
 	for {
 		chunk, err := br.ReadSlice('\n')
-		if len(buf)+len(chunk) > MaxRecordBytes+2 {
+		if len(buf)+len(chunk) > MaxRecordBytes+2 { // +2 for "\r\n"
 			return nil, errTooLarge
 		}
-		buf = append(buf, chunk...)
+		buf = appendGrowing(buf, chunk, MaxRecordBytes+2)
 		if err != bufio.ErrBufferFull {
 			return buf, err
 		}

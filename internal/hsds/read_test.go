@@ -179,6 +179,7 @@ func TestReadNDJSON(t *testing.T) {
 func TestReadFormatsAndShapes(t *testing.T) {
 	svc := `{"id":"` + id("5e", 71) + `","name":"Ashside Clinic","status":"active"}`
 	org := `{"id":"` + id("0a", 71) + `","name":"Ashside","description":"d","services":[` + svc + `]}`
+	org2 := `{"id":"` + id("0a", 72) + `","name":"Ashside","description":"d","website":"https://ash.example"}`
 	sal := `{"id":"` + id("1d", 71) + `","service_id":"` + id("5e", 71) + `","location_id":"` + id("1e", 71) +
 		`","location":{"id":"` + id("1e", 71) + `","location_type":"virtual"},"service":` + svc + `}`
 	tests := []struct {
@@ -194,8 +195,9 @@ func TestReadFormatsAndShapes(t *testing.T) {
 		{"page of organizations", `{"total_items":1,"contents":[` + org + `]}`, "", map[string]int{"organization": 1, "service": 1}},
 		{"array of service_at_locations", "[" + sal + "]", "", map[string]int{"service_at_location": 1, "location": 1, "service": 1}},
 		{"null contents", `{"total_items":0,"contents":null}`, "", map[string]int{}},
-		{"objects one after another", svc + "\n\n" + `{"id":"` + id("0a", 72) + `","name":"Ashside","description":"d","website":"https://ash.example"}`, "", map[string]int{"service": 1, "organization": 1}},
+		{"ndjson told by its first line", svc + "\n\n" + org2, "", map[string]int{"service": 1, "organization": 1}},
 		{"pretty ndjson read as JSON", "{\n" + svc[1:] + "\n" + svc, "", map[string]int{"service": 1}},
+		{"pretty objects of two kinds", "{\n" + svc[1:] + "\n{\n" + org2[1:], "", map[string]int{"service": 1, "organization": 1}},
 		{"single taxonomy with terms", `{"id":"` + id("3b", 71) + `","name":"T","description":"d","taxonomy_terms":[{"id":"` + id("3a", 71) + `","name":"a","description":"b"}]}`,
 			"", map[string]int{"taxonomy": 1, "taxonomy_term": 1}},
 	}
@@ -520,7 +522,9 @@ func TestReadThenValidate(t *testing.T) {
 	checkFieldError(t, err, apperr.FieldError{Record: "attribute " + id("2b", 56), Field: "taxonomy_term_id",
 		Msg: `unknown taxonomy term "3a000000-0000-4000-8000-0000000000ff" (the attribute of service ` + id("5e", 56) + ")"})
 	// A term already stored is fine.
-	if err := directory.Validate(d, func(table, tid string) bool { return table == "taxonomy_term" && tid == "3a000000-0000-4000-8000-0000000000ff" }); err != nil {
+	if err := directory.Validate(d, func(table, tid string) bool {
+		return table == "taxonomy_term" && tid == "3a000000-0000-4000-8000-0000000000ff"
+	}); err != nil {
 		t.Errorf("Validate with the term stored: %v", err)
 	}
 }

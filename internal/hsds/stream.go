@@ -70,15 +70,21 @@ func isSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\
 // At the end of the input it returns io.EOF.
 func (s *stream) peek() (byte, error) {
 	for {
-		c, err := s.br.ReadByte()
-		if err != nil {
+		if _, err := s.br.Peek(1); err != nil {
 			return 0, err
 		}
-		if !isSpace(c) {
-			s.br.UnreadByte()
-			return c, nil
+		buf, _ := s.br.Peek(s.br.Buffered())
+		i := 0
+		for i < len(buf) && isSpace(buf[i]) {
+			i++
 		}
-		s.p = s.p.after([]byte{c})
+		if i > 0 {
+			s.p = s.p.after(buf[:i])
+			s.br.Discard(i)
+		}
+		if i < len(buf) {
+			return buf[i], nil
+		}
 	}
 }
 
@@ -138,7 +144,10 @@ func (s *stream) value() ([]byte, pos, error) {
 		}
 		chunk, _ := s.br.Peek(s.br.Buffered())
 		n, done, bad := sc.scan(chunk)
-		s.buf = append(s.buf, chunk[:n]...)
+		if len(s.buf)+n > MaxRecordBytes {
+			return s.buf, start, errTooLarge
+		}
+		s.buf = appendGrowing(s.buf, chunk[:n], MaxRecordBytes)
 		s.p = s.p.after(chunk[:n])
 		s.br.Discard(n)
 		switch {
@@ -146,13 +155,24 @@ func (s *stream) value() ([]byte, pos, error) {
 			return s.buf, start, errBadByte
 		case done:
 			return s.buf, start, nil
-		case len(s.buf) > MaxRecordBytes:
-			return s.buf, start, errTooLarge
 		}
 	}
 }
 
 var errBadByte = errors.New("byte not allowed in JSON")
+
+// appendGrowing appends b to buf, doubling the capacity (up to limit, or
+// what b needs) when it must grow: a long value then costs a few copies
+// whose sizes add up to about twice its own, where append's gentler growth
+// for large slices would allocate five times its size on the way.
+func appendGrowing(buf, b []byte, limit int) []byte {
+	if need := len(buf) + len(b); need > cap(buf) {
+		grown := make([]byte, len(buf), max(need, min(2*cap(buf), limit), 4096))
+		copy(grown, buf)
+		buf = grown
+	}
+	return append(buf, b...)
+}
 
 // boundary finds where a JSON value ends.
 type boundary struct {

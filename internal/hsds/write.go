@@ -153,9 +153,9 @@ type exporter struct {
 
 	// Children by the parent they nest under.
 	identifiers, programs, locations, sals, addresses, accessibility map[string][]int
-	areas, costs, docs                                                map[string][]int
-	contacts, phones, schedules, languages, funding                   map[parentKey][]int
-	attributes, metadata                                              map[string][]int
+	areas, costs, docs                                               map[string][]int
+	contacts, phones, schedules, languages, funding                  map[parentKey][]int
+	attributes, metadata                                             map[string][]int
 }
 
 func newExporter(d *directory.Dataset) *exporter {
