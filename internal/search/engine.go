@@ -12,6 +12,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"throughcare/internal/directory"
 	"throughcare/internal/geo"
@@ -132,19 +134,49 @@ func New(x *directory.Index) *Engine {
 	}
 
 	acc := map[int32]float32{}
+	memo := map[string]int32{} // lower-cased word → term id, or -1 for a stop word
+	var buf []byte
 	for i := range d.Services {
 		s := &d.Services[i]
 		clear(acc)
 		add := func(text string, w float32) {
-			for _, st := range analyse(text) {
-				id, ok := e.vocab[st]
-				if !ok {
-					id = int32(len(e.post))
-					e.vocab[st] = id
-					e.post = append(e.post, nil)
+			buf = buf[:0]
+			flush := func() {
+				if len(buf) == 0 {
+					return
 				}
-				acc[id] += w
+				id, ok := memo[string(buf)]
+				if !ok {
+					id = -1
+					if w := string(buf); !stopWords[w] {
+						st := stem(w)
+						if id, ok = e.vocab[st]; !ok {
+							id = int32(len(e.post))
+							e.vocab[st] = id
+							e.post = append(e.post, nil)
+						}
+					}
+					memo[string(buf)] = id
+				}
+				if id >= 0 {
+					acc[id] += w
+				}
+				buf = buf[:0]
 			}
+			for _, r := range text {
+				switch {
+				case r < utf8.RuneSelf && ('a' <= r && r <= 'z' || '0' <= r && r <= '9'):
+					buf = append(buf, byte(r))
+				case r < utf8.RuneSelf && 'A' <= r && r <= 'Z':
+					buf = append(buf, byte(r)+'a'-'A')
+				case r == '\'' || r == '’':
+				case r >= utf8.RuneSelf && (unicode.IsLetter(r) || unicode.IsDigit(r)):
+					buf = utf8.AppendRune(buf, unicode.ToLower(r))
+				default:
+					flush()
+				}
+			}
+			flush()
 		}
 		add(s.Name, weightName)
 		add(s.AlternateName, weightName)
@@ -249,12 +281,13 @@ func New(x *directory.Index) *Engine {
 	}
 
 	byName := make([]int32, n)
+	lower := make([]string, n)
 	for i := range byName {
 		byName[i] = int32(i)
+		lower[i] = strings.ToLower(d.Services[i].Name)
 	}
 	slices.SortFunc(byName, func(a, b int32) int {
-		sa, sb := &d.Services[a], &d.Services[b]
-		return cmp.Or(strings.Compare(strings.ToLower(sa.Name), strings.ToLower(sb.Name)), strings.Compare(sa.ID, sb.ID))
+		return cmp.Or(strings.Compare(lower[a], lower[b]), strings.Compare(d.Services[a].ID, d.Services[b].ID))
 	})
 	e.rank = make([]int32, n)
 	for r, s := range byName {

@@ -75,14 +75,12 @@ type Result struct {
 type scratch struct {
 	epoch []uint32
 	cur   uint32
-	dist  []float64
-	sal   []int32
 	cands []int32
 	hits  []Hit
 }
 
 func newScratch(n int) any {
-	return &scratch{epoch: make([]uint32, n), dist: make([]float64, n), sal: make([]int32, n)}
+	return &scratch{epoch: make([]uint32, n)}
 }
 
 // next starts a new query: marks from earlier queries become stale.
@@ -102,12 +100,9 @@ func (e *Engine) Search(q Query) Result {
 	defer e.pool.Put(sc)
 	sc.next()
 
-	cls := clauses(analyse(q.Text))
-	// A word nobody uses matches nothing; stop early.
-	for _, c := range cls {
-		if !e.clauseKnown(c) {
-			return Result{}
-		}
+	cls, ok := e.compile(clauses(analyse(q.Text)))
+	if !ok {
+		return Result{} // a keyword nobody uses matches nothing
 	}
 	var types, attrs [][]uint64
 	for _, t := range q.Types {
@@ -183,13 +178,9 @@ func (e *Engine) Search(q Query) Result {
 		}
 		h := Hit{Service: int(s), SAL: -1, Distance: -1}
 		if q.Near != nil {
-			if geoDriven {
-				h.SAL, h.Distance = int(sc.sal[s]), sc.dist[s]
-			} else {
-				h.SAL, h.Distance = e.nearest(s, *q.Near)
-				if q.Radius > 0 && (h.Distance < 0 || h.Distance > q.Radius) {
-					continue
-				}
+			h.SAL, h.Distance = e.nearest(s, *q.Near)
+			if q.Radius > 0 && (h.Distance < 0 || h.Distance > q.Radius) {
+				continue
 			}
 		} else if ls := e.svcLocs[s]; len(ls) > 0 {
 			h.SAL = int(e.locs[ls[0]].sal)
@@ -303,6 +294,42 @@ func (e *Engine) weight(s int32, t int32) float32 {
 	return dt[i].w
 }
 
+// cclause is a clause with its words resolved to term ids; phrases holding
+// a word the index lacks are dropped, since no service can match them.
+type cclause struct {
+	phrases [][]int32
+	literal int // index in phrases of the phrase typed, or -1
+}
+
+// compile resolves the words of cls; ok is false when some clause can match
+// nothing at all.
+func (e *Engine) compile(cls []clause) ([]cclause, bool) {
+	out := make([]cclause, 0, len(cls))
+	for _, c := range cls {
+		cc := cclause{literal: -1}
+	phrases:
+		for i, p := range c.phrases {
+			ids := make([]int32, len(p))
+			for j, st := range p {
+				id, ok := e.vocab[st]
+				if !ok {
+					continue phrases
+				}
+				ids[j] = id
+			}
+			if i == c.literal {
+				cc.literal = len(cc.phrases)
+			}
+			cc.phrases = append(cc.phrases, ids)
+		}
+		if len(cc.phrases) == 0 {
+			return nil, false
+		}
+		out = append(out, cc)
+	}
+	return out, true
+}
+
 // synonymFactor discounts a match on a synonym against one on the word the
 // user typed.
 const synonymFactor = 0.7
@@ -310,7 +337,7 @@ const synonymFactor = 0.7
 // score is the sum over clauses of the best-matching phrase's BM25-style
 // score (a phrase scores the mean of its words, so a two-word synonym counts
 // as one concept); ok is false when some clause does not match at all.
-func (e *Engine) score(s int32, cls []clause) (float64, bool) {
+func (e *Engine) score(s int32, cls []cclause) (float64, bool) {
 	const k1 = 1.2
 	var total float64
 	for _, c := range cls {
@@ -318,11 +345,7 @@ func (e *Engine) score(s int32, cls []clause) (float64, bool) {
 	phrases:
 		for pi, p := range c.phrases {
 			var sum float64
-			for _, st := range p {
-				id, ok := e.vocab[st]
-				if !ok {
-					continue phrases
-				}
+			for _, id := range p {
 				w := e.weight(s, id)
 				if w == 0 {
 					continue phrases
@@ -343,48 +366,31 @@ func (e *Engine) score(s int32, cls []clause) (float64, bool) {
 	return total, true
 }
 
-// clauseKnown reports whether any phrase of c has every word in the index.
-func (e *Engine) clauseKnown(c clause) bool {
-	return slices.ContainsFunc(c.phrases, func(p []string) bool {
-		return !slices.ContainsFunc(p, func(st string) bool { _, ok := e.vocab[st]; return !ok })
-	})
-}
-
-// rarest returns the term of phrase p with the fewest documents, or -1.
-func (e *Engine) rarest(p []string) int32 {
-	best, bestN := int32(-1), math.MaxInt
-	for _, st := range p {
-		id, ok := e.vocab[st]
-		if !ok {
-			return -1
-		}
-		if n := len(e.post[id]); n < bestN {
-			best, bestN = id, n
+// rarest returns the term of phrase p with the fewest documents.
+func (e *Engine) rarest(p []int32) int32 {
+	best := p[0]
+	for _, id := range p[1:] {
+		if len(e.post[id]) < len(e.post[best]) {
+			best = id
 		}
 	}
 	return best
 }
 
 // clauseSize estimates how many documents satisfy c.
-func (e *Engine) clauseSize(c clause) int {
+func (e *Engine) clauseSize(c cclause) int {
 	n := 0
 	for _, p := range c.phrases {
-		if t := e.rarest(p); t >= 0 {
-			n += len(e.post[t])
-		}
+		n += len(e.post[e.rarest(p)])
 	}
 	return n
 }
 
 // clauseDocs collects the documents that may satisfy c (those holding the
 // rarest word of one of its phrases) as candidates, once each.
-func (e *Engine) clauseDocs(sc *scratch, c clause) {
+func (e *Engine) clauseDocs(sc *scratch, c cclause) {
 	for _, p := range c.phrases {
-		t := e.rarest(p)
-		if t < 0 {
-			continue
-		}
-		for _, ps := range e.post[t] {
+		for _, ps := range e.post[e.rarest(p)] {
 			if sc.epoch[ps.doc] != sc.cur {
 				sc.epoch[ps.doc] = sc.cur
 				sc.cands = append(sc.cands, ps.doc)
@@ -412,23 +418,28 @@ func (e *Engine) radiusSize(p geo.Point, radius float64) int {
 	return n
 }
 
-// withinRadius collects the services with a location within radius of p,
-// each with its nearest such location.
+// withinRadius collects, once each, the services with a location that may
+// lie within radius of p. It uses a flat-earth estimate scaled for the
+// highest latitude the circle reaches, which never overstates a distance by
+// more than the 5% margin allowed here, so no service within the radius is
+// missed; the exact great-circle check runs later, only on the services
+// that pass the cheaper filters.
 func (e *Engine) withinRadius(sc *scratch, p geo.Point, radius float64) {
+	b := geo.BBoxAround(p, radius)
+	maxLat := max(math.Abs(b.MinLat), math.Abs(b.MaxLat))
+	ky := geo.EarthRadius * math.Pi / 180
+	kx := ky * math.Cos(maxLat*math.Pi/180)
+	limit := radius * 1.05
+	limit2 := limit * limit
 	cellsAround(p, radius, func(c [2]int32) {
 		for _, li := range e.grid[c] {
 			l := &e.locs[li]
-			d := geo.Distance(p, l.p)
-			if d > radius {
+			dx, dy := (l.p.Lon-p.Lon)*kx, (l.p.Lat-p.Lat)*ky
+			if dx*dx+dy*dy > limit2 || sc.epoch[l.svc] == sc.cur {
 				continue
 			}
-			if sc.epoch[l.svc] != sc.cur {
-				sc.epoch[l.svc] = sc.cur
-				sc.cands = append(sc.cands, l.svc)
-				sc.dist[l.svc], sc.sal[l.svc] = d, l.sal
-			} else if d < sc.dist[l.svc] {
-				sc.dist[l.svc], sc.sal[l.svc] = d, l.sal
-			}
+			sc.epoch[l.svc] = sc.cur
+			sc.cands = append(sc.cands, l.svc)
 		}
 	})
 }
