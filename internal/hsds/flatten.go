@@ -29,11 +29,12 @@ func (b *builder) fail(record, field, format string, args ...any) error {
 	return &apperr.FieldError{File: b.file, Line: b.at.line, Column: b.at.col, Record: record, Field: field, Msg: fmt.Sprintf(format, args...)}
 }
 
-// finish returns the dataset with every nested field cleared. ORUK v1
-// taxonomies name parents that feeds seldom include; such a parent_id is
-// dropped rather than left dangling.
+// finish returns the dataset. Its rows are already flat: add clears each
+// record's nested fields as it keeps it (what Dataset.Strip does), so the
+// nested copies are freed as reading goes. ORUK v1 taxonomies name parents
+// that feeds seldom include; such a parent_id is dropped rather than left
+// dangling.
 func (b *builder) finish() *directory.Dataset {
-	b.d.Strip()
 	if b.v1 {
 		terms := b.seen["taxonomy_term"]
 		for i := range b.d.TaxonomyTerms {
