@@ -1,13 +1,14 @@
-// Package api serves the directory as an Open Referral read API under
-// /openreferral: the endpoints of HSDS 3.0 with the parameters of the Open
-// Referral UK (ORUK) 3.0 profile, and the OpenAPI document that describes
-// them. Every answer is built from the current in-memory directory.Index;
-// nothing here touches the database.
+// Package api serves the directory's public JSON APIs: the Open Referral
+// read API under /openreferral (the endpoints of HSDS 3.0 with the
+// parameters of the Open Referral UK (ORUK) 3.0 profile), the ranked
+// directory search at /api/v1/search, and the OpenAPI document that
+// describes them both. Every answer is built from the current search.Engine
+// and the directory.Index it was built from; nothing here touches the
+// database.
 package api
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"errors"
 	"log/slog"
@@ -16,14 +17,20 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"throughcare/internal/apperr"
 	"throughcare/internal/directory"
+	"throughcare/internal/search"
 )
 
-// Prefix is the path under which the API is mounted. The handler expects
-// requests with the prefix still on the path.
+// Prefix is the path under which the Open Referral API is mounted. The
+// handler expects requests with the prefix still on the path.
 const Prefix = "/openreferral"
+
+// V1Prefix is the path under which the version 1 JSON API (the directory
+// search) is mounted, also with the prefix left on the path.
+const V1Prefix = "/api/v1"
 
 // Version is the value of "version" in GET /openreferral/: the HSDS version
 // with the UK profile, as ORUK validators expect it.
@@ -38,16 +45,20 @@ const maxQuery = 2048
 
 // Config holds what the API needs from the rest of the program.
 type Config struct {
-	// Index returns the current directory snapshot. It must not be nil and
-	// should never return nil; a nil snapshot is served as an empty directory.
-	Index func() *directory.Index
+	// Engine returns the current search engine; its Index is the directory
+	// snapshot served. Each request calls it once, so the records and the
+	// search always come from the same snapshot. It must not be nil; a nil
+	// engine is served as an empty directory.
+	Engine func() *search.Engine
+	// Postcodes finds postcodes, for the where parameter of /api/v1/search
+	// and the postcode parameter of /openreferral/service_at_locations. Nil
+	// means no postcode directory is loaded: such requests get a 400 answer
+	// that says how to load one.
+	Postcodes search.PostcodeLookup
+	// Now returns the current time, for open_now. Nil means time.Now.
+	Now func() time.Time
 	// Logger receives internal errors. Nil discards them.
 	Logger *slog.Logger
-	// Geocode turns a postcode into the latitude and longitude of its
-	// centroid, for the postcode parameter of /service_at_locations. It
-	// returns an error of kind apperr.NotFound for an unknown postcode. Nil
-	// means postcode lookup is not available and such requests are refused.
-	Geocode func(ctx context.Context, postcode string) (lat, lon float64, err error)
 }
 
 // server holds the handler's state: its configuration and a cache of
@@ -55,27 +66,32 @@ type Config struct {
 type server struct {
 	cfg   Config
 	log   *slog.Logger
-	empty *directory.Index
+	empty *search.Engine
 
 	mu   sync.Mutex
 	view atomic.Pointer[view]
 }
 
-// New returns the handler of every path under /openreferral/. Mount it
-// without stripping the prefix. It panics if cfg.Index is nil.
+// New returns the handler of every path under /openreferral/ and
+// /api/v1/. Mount it at both without stripping the prefixes. It panics if
+// cfg.Engine is nil.
 func New(cfg Config) http.Handler {
-	if cfg.Index == nil {
-		panic("api: Config.Index must be set")
+	if cfg.Engine == nil {
+		panic("api: Config.Engine must be set")
 	}
-	s := &server{cfg: cfg, log: cfg.Logger, empty: directory.NewIndex(&directory.Dataset{})}
+	s := &server{cfg: cfg, log: cfg.Logger, empty: search.New(directory.NewIndex(&directory.Dataset{}))}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
+	}
+	if s.cfg.Now == nil {
+		s.cfg.Now = time.Now
 	}
 	mux := http.NewServeMux()
 	for _, rt := range s.routes() {
 		mux.Handle(rt.pattern, s.handle(rt.h))
 	}
 	mux.Handle(Prefix+"/", s.handle(fallback))
+	mux.Handle(V1Prefix+"/", s.handle(fallback))
 	return cors(mux)
 }
 
@@ -110,31 +126,35 @@ func (s *server) routes() []route {
 		{"GET " + Prefix + "/taxonomies/{id}", nil, s.getTaxonomy},
 		{"GET " + Prefix + "/taxonomy_terms", append(listParams[:len(listParams):len(listParams)], "taxonomy_id", "parent_id", "top_only"), s.listTaxonomyTerms},
 		{"GET " + Prefix + "/taxonomy_terms/{id}", nil, s.getTaxonomyTerm},
+		{"GET " + V1Prefix + "/search", search.Parameters, s.searchServices},
 	}
 }
 
-// index returns the current snapshot.
-func (s *server) index() *directory.Index {
-	if x := s.cfg.Index(); x != nil {
-		return x
+// engine returns the current snapshot's search engine.
+func (s *server) engine() *search.Engine {
+	if e := s.cfg.Engine(); e != nil {
+		return e
 	}
 	return s.empty
 }
+
+// index returns the current directory snapshot.
+func (s *server) index() *directory.Index { return s.engine().Index() }
 
 // current returns the view of the current snapshot, building it the first
 // time a snapshot is seen. Concurrent requests for a new snapshot wait for
 // one build rather than each doing their own.
 func (s *server) current() *view {
-	x := s.index()
-	if v := s.view.Load(); v != nil && v.x == x {
+	e := s.engine()
+	if v := s.view.Load(); v != nil && v.e == e {
 		return v
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if v := s.view.Load(); v != nil && v.x == x {
+	if v := s.view.Load(); v != nil && v.e == e {
 		return v
 	}
-	v := newView(x)
+	v := newView(e)
 	s.view.Store(v)
 	return v
 }
@@ -188,7 +208,7 @@ func (s *server) serveError(w http.ResponseWriter, r *http.Request, err error) {
 	default:
 		d.Status = http.StatusInternalServerError
 		d.Message = "Internal error."
-		s.log.ErrorContext(r.Context(), "open referral request failed", "method", r.Method, "path", r.URL.Path, "err", err)
+		s.log.ErrorContext(r.Context(), "API request failed", "method", r.Method, "path", r.URL.Path, "err", err)
 	}
 	writeError(w, d)
 }

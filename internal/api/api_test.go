@@ -15,6 +15,8 @@ import (
 
 	"throughcare/internal/apperr"
 	"throughcare/internal/directory"
+	"throughcare/internal/geo"
+	"throughcare/internal/search"
 )
 
 func TestRoot(t *testing.T) {
@@ -247,46 +249,67 @@ func TestNotFound(t *testing.T) {
 
 func TestInternalErrorsAreLoggedNotShown(t *testing.T) {
 	var logged strings.Builder
-	x := directory.NewIndex(fixture())
 	h := New(Config{
-		Index:  func() *directory.Index { return x },
+		Engine: engineOf(fixture()),
 		Logger: newBufLogger(&logged),
-		Geocode: func(context.Context, string) (float64, float64, error) {
-			return 0, 0, errors.New("postcode table is locked")
+		Postcodes: func(context.Context, string) (geo.Point, []string, error) {
+			return geo.Point{}, nil, errors.New("postcode table is locked")
 		},
 	})
-	rec := get(t, h, "/openreferral/service_at_locations?postcode=LN1+1AA")
-	if rec.Code != 500 || strings.TrimSpace(rec.Body.String()) != `{"error":{"status":500,"message":"Internal error."}}` {
-		t.Errorf("got %d %s", rec.Code, rec.Body)
-	}
-	if !strings.Contains(logged.String(), "postcode table is locked") {
-		t.Errorf("the cause was not logged: %q", logged.String())
+	for _, target := range []string{"/openreferral/service_at_locations?postcode=LN1+1AA", "/api/v1/search?where=LN1+1AA"} {
+		logged.Reset()
+		rec := get(t, h, target)
+		if rec.Code != 500 || strings.TrimSpace(rec.Body.String()) != `{"error":{"status":500,"message":"Internal error."}}` {
+			t.Errorf("%s: got %d %s", target, rec.Code, rec.Body)
+		}
+		if !strings.Contains(logged.String(), "postcode table is locked") {
+			t.Errorf("%s: the cause was not logged: %q", target, logged.String())
+		}
 	}
 }
 
-func TestPostcodeSearchThroughGeocoder(t *testing.T) {
-	x := directory.NewIndex(fixture())
-	var asked []string
-	h := New(Config{
-		Index: func() *directory.Index { return x },
-		Geocode: func(_ context.Context, pc string) (float64, float64, error) {
-			asked = append(asked, pc)
-			switch pc {
-			case "NG34 7SH":
-				return sleafordLat, sleafordLon, nil
-			case "XX1":
-				return 0, 0, apperr.Field("postcode", "is not in the UK postcode format")
-			}
-			return 0, 0, apperr.Errorf(apperr.NotFound, "no such postcode")
-		},
-	})
-	p := getPage(t, h, "/openreferral/service_at_locations?postcode=NG34+7SH&proximity=1000")
-	if got, want := p.field(t, "description"), []string{"talk@sleaford", "youth@sleaford"}; !sameStrings(got, want) {
-		t.Errorf("near NG34 7SH: got %v, want %v", got, want)
+// fakePostcodes knows three postcodes: one in Lincoln, one in Sleaford
+// (North Kesteven) and one with no location. It records what it was asked.
+type fakePostcodes struct{ asked []string }
+
+func (f *fakePostcodes) lookup(_ context.Context, pc string) (geo.Point, []string, error) {
+	f.asked = append(f.asked, pc)
+	switch pc {
+	case "LN1 1AA":
+		return geo.Point{Lat: lincolnLat, Lon: lincolnLon}, []string{"E07000138", "E10000019", "E12000004"}, nil
+	case "NG34 7SH":
+		return geo.Point{Lat: sleafordLat, Lon: sleafordLon}, []string{"E07000139", "E10000019", "E12000004"}, nil
+	}
+	return geo.Point{}, nil, apperr.Errorf(apperr.NotFound, "no such postcode")
+}
+
+func TestPostcodeSearch(t *testing.T) {
+	var pcs fakePostcodes
+	h := New(Config{Engine: engineOf(fixture()), Postcodes: pcs.lookup})
+	for _, tt := range []struct {
+		query string
+		want  []string
+	}{
+		// Talking Space serves Lincoln (E07000138) only, so it is not
+		// listed at its Sleaford office for a Sleaford postcode.
+		{"postcode=NG34+7SH&proximity=1000", []string{"youth@sleaford"}},
+		{"postcode=ng347sh&proximity=30000", []string{"youth@sleaford", "drugs@lincoln"}},
+		{"postcode=LN1+1AA&proximity=1000", []string{"drugs@lincoln", "talk@lincoln"}},
+		{"postcode=LN1+1AA&proximity=30000", []string{"drugs@lincoln", "talk@lincoln", "talk@sleaford", "youth@sleaford"}},
+		{"postcode=LN1+1AA", []string{"drugs@lincoln", "talk@lincoln", "talk@sleaford", "youth@sleaford"}},
+		{"postcode=LN1+1AA&proximity=30000&search=counsel", []string{"talk@lincoln", "talk@sleaford"}},
+		// A bare point has no area codes, so an area given only by code
+		// cannot be checked and does not exclude the service.
+		{"lat=52.9990&lon=-0.4090&proximity=1000", []string{"talk@sleaford", "youth@sleaford"}},
+	} {
+		p := getPage(t, h, "/openreferral/service_at_locations?"+tt.query)
+		if got := p.field(t, "description"); !sameStrings(got, tt.want) {
+			t.Errorf("%s: got %v, want %v", tt.query, got, tt.want)
+		}
 	}
 	for _, tt := range []struct{ pc, message string }{
 		{"ZZ9 9ZZ", "postcode: ZZ9 9ZZ is not a postcode we know"},
-		{"XX1", "postcode: is not in the UK postcode format"},
+		{"XX1", "postcode: too short: a full postcode has 5 to 7 letters and digits, e.g. LN1 1AA"},
 	} {
 		rec := get(t, h, "/openreferral/service_at_locations?postcode="+url.QueryEscape(tt.pc))
 		want, _ := json.Marshal(errorBody{errorDetail{Status: 400, Message: tt.message, Field: "postcode"}})
@@ -294,22 +317,64 @@ func TestPostcodeSearchThroughGeocoder(t *testing.T) {
 			t.Errorf("%s: got %d %s, want %s", tt.pc, rec.Code, rec.Body, want)
 		}
 	}
-	if want := []string{"NG34 7SH", "ZZ9 9ZZ", "XX1"}; !sameStrings(asked, want) {
-		t.Errorf("geocoder asked %v, want %v", asked, want)
+	// Postcodes are normalised before the lookup; a malformed one is
+	// refused without one.
+	want := []string{"NG34 7SH", "NG34 7SH", "LN1 1AA", "LN1 1AA", "LN1 1AA", "LN1 1AA", "ZZ9 9ZZ"}
+	if !sameStrings(pcs.asked, want) {
+		t.Errorf("lookup asked %v, want %v", pcs.asked, want)
+	}
+
+	// A lookup that has no postcodes loaded gets the same answer as no
+	// lookup at all.
+	empty := New(Config{Engine: engineOf(fixture()), Postcodes: func(context.Context, string) (geo.Point, []string, error) {
+		return geo.Point{}, nil, search.ErrNoPostcodes
+	}})
+	rec := get(t, empty, "/openreferral/service_at_locations?postcode=LN1+1AA")
+	if want, _ := json.Marshal(errorBody{errorDetail{Status: 400, Message: errNoPostcodes.Error(), Field: "postcode"}}); rec.Code != 400 || strings.TrimSpace(rec.Body.String()) != string(want) {
+		t.Errorf("no postcodes loaded: got %d %s", rec.Code, rec.Body)
+	}
+}
+
+// Service areas with an extent are checked against the point itself, for
+// lat and lon as for a postcode.
+func TestServiceAreaExtents(t *testing.T) {
+	d := fixture()
+	// A box around Sleaford only, for the youth service.
+	d.ServiceAreas = append(d.ServiceAreas, directory.ServiceArea{
+		ID: id("area:youth"), ServiceID: svcYouth, Name: "Sleaford and around", ExtentType: "geojson",
+		Extent: `{"type":"Polygon","coordinates":[[[-0.6,52.9],[-0.2,52.9],[-0.2,53.1],[-0.6,53.1],[-0.6,52.9]]]}`,
+	})
+	var pcs fakePostcodes
+	h := New(Config{Engine: engineOf(d), Postcodes: pcs.lookup})
+	for _, tt := range []struct {
+		query string
+		want  []string
+	}{
+		{"lat=53.2307&lon=-0.5406&proximity=30000", []string{"drugs@lincoln", "talk@lincoln", "talk@sleaford"}},
+		{"lat=52.9990&lon=-0.4090&proximity=30000", []string{"talk@sleaford", "youth@sleaford", "drugs@lincoln", "talk@lincoln"}},
+		{"postcode=LN1+1AA&proximity=30000", []string{"drugs@lincoln", "talk@lincoln", "talk@sleaford"}},
+		{"postcode=NG34+7SH&proximity=30000", []string{"youth@sleaford", "drugs@lincoln"}},
+		// Without a place, areas do not matter.
+		{"search=youth", []string{"youth@sleaford"}},
+	} {
+		p := getPage(t, h, "/openreferral/service_at_locations?"+tt.query)
+		if got := p.field(t, "description"); !sameStrings(got, tt.want) {
+			t.Errorf("%s: got %v, want %v", tt.query, got, tt.want)
+		}
 	}
 }
 
 // A new snapshot is served as soon as Config.Index returns it.
 func TestServesTheCurrentSnapshot(t *testing.T) {
-	var cur atomic.Pointer[directory.Index]
-	cur.Store(directory.NewIndex(fixture()))
-	h := New(Config{Index: cur.Load})
+	var cur atomic.Pointer[search.Engine]
+	cur.Store(search.New(directory.NewIndex(fixture())))
+	h := New(Config{Engine: cur.Load})
 	if p := getPage(t, h, "/openreferral/services"); p.TotalItems != 4 {
 		t.Fatalf("first snapshot: %d services", p.TotalItems)
 	}
 	d := fixture()
 	d.Services = append(d.Services, directory.Service{ID: id("svc:new"), Name: "Aardvark Advice", Status: "active"})
-	cur.Store(directory.NewIndex(d))
+	cur.Store(search.New(directory.NewIndex(d)))
 	p := getPage(t, h, "/openreferral/services?per_page=1")
 	if got := p.field(t, "name"); p.TotalItems != 5 || !sameStrings(got, []string{"Aardvark Advice"}) {
 		t.Errorf("second snapshot: %d services, first %v", p.TotalItems, got)
@@ -320,10 +385,10 @@ func TestServesTheCurrentSnapshot(t *testing.T) {
 	}
 }
 
-func TestNewWithoutIndexPanics(t *testing.T) {
+func TestNewWithoutEnginePanics(t *testing.T) {
 	defer func() {
 		if recover() == nil {
-			t.Error("New accepted a Config without Index")
+			t.Error("New accepted a Config without Engine")
 		}
 	}()
 	New(Config{})

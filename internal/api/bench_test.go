@@ -9,11 +9,12 @@ import (
 
 	"throughcare/internal/demo"
 	"throughcare/internal/directory"
+	"throughcare/internal/search"
 )
 
-// benchIndex is a synthetic directory of 50,000 services, built once.
-var benchIndex = sync.OnceValue(func() *directory.Index {
-	return directory.NewIndex(demo.Generate(50_000, 1))
+// benchEngine indexes a synthetic directory of 50,000 services, once.
+var benchEngine = sync.OnceValue(func() *search.Engine {
+	return search.New(directory.NewIndex(demo.Generate(50_000, 1)))
 })
 
 func benchGet(b *testing.B, h http.Handler, target string) {
@@ -27,8 +28,8 @@ func benchGet(b *testing.B, h http.Handler, target string) {
 // BenchmarkServicesPage pages through /services, 50 at a time, over 50,000
 // services.
 func BenchmarkServicesPage(b *testing.B) {
-	x := benchIndex()
-	h := New(Config{Index: func() *directory.Index { return x }})
+	e := benchEngine()
+	h := New(Config{Engine: func() *search.Engine { return e }})
 	benchGet(b, h, "/openreferral/services") // build the view once
 	b.ReportAllocs()
 	n := 0
@@ -41,8 +42,8 @@ func BenchmarkServicesPage(b *testing.B) {
 // BenchmarkServiceAtLocationsNear searches by keyword within 25 km of a
 // point, the shape of a typical ORUK client query.
 func BenchmarkServiceAtLocationsNear(b *testing.B) {
-	x := benchIndex()
-	h := New(Config{Index: func() *directory.Index { return x }})
+	e := benchEngine()
+	h := New(Config{Engine: func() *search.Engine { return e }})
 	target := "/openreferral/service_at_locations?search=mental&lat=53.2307&lon=-0.5406&proximity=25000&per_page=20"
 	benchGet(b, h, target) // build the view and its search text once
 	b.ReportAllocs()

@@ -1,17 +1,13 @@
 package api
 
-import "math"
+import "throughcare/internal/geo"
 
 // earthRadius is the mean radius of the Earth in metres (IUGG).
-const earthRadius = 6_371_008.8
+const earthRadius = geo.EarthRadius
 
 // distance returns the great-circle distance in metres between two points
-// given in degrees, by the haversine formula.
+// given in degrees. It is geo.Distance, the measure the search engine uses,
+// so a link the engine finds within a radius is within it here too.
 func distance(lat1, lon1, lat2, lon2 float64) float64 {
-	const rad = math.Pi / 180
-	dLat := (lat2 - lat1) * rad
-	dLon := (lon2 - lon1) * rad
-	a := math.Sin(dLat/2)*math.Sin(dLat/2) +
-		math.Cos(lat1*rad)*math.Cos(lat2*rad)*math.Sin(dLon/2)*math.Sin(dLon/2)
-	return 2 * earthRadius * math.Asin(math.Sqrt(min(1, a)))
+	return geo.Distance(geo.Point{Lat: lat1, Lon: lon1}, geo.Point{Lat: lat2, Lon: lon2})
 }

@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"throughcare/internal/directory"
+	"throughcare/internal/search"
 )
 
 // id gives every fixture record a stable UUID from a readable name.
@@ -167,9 +168,13 @@ func newTestHandler(t testing.TB, d *directory.Dataset) http.Handler {
 	if err := directory.Validate(d, nil); err != nil {
 		t.Fatalf("test data is not valid HSDS: %v", err)
 	}
-	x := directory.NewIndex(d)
-	log := slog.New(slog.NewTextHandler(testWriter{t}, nil))
-	return New(Config{Index: func() *directory.Index { return x }, Logger: log})
+	return New(Config{Engine: engineOf(d), Logger: slog.New(slog.NewTextHandler(testWriter{t}, nil))})
+}
+
+// engineOf indexes d and returns a Config.Engine that always serves it.
+func engineOf(d *directory.Dataset) func() *search.Engine {
+	e := search.New(directory.NewIndex(d))
+	return func() *search.Engine { return e }
 }
 
 type testWriter struct{ t testing.TB }

@@ -13,6 +13,8 @@ import (
 
 	"throughcare/internal/apperr"
 	"throughcare/internal/directory"
+	"throughcare/internal/geo"
+	"throughcare/internal/search"
 )
 
 // Paging limits.
@@ -225,7 +227,9 @@ func (p *params) words(name string) []string { return splitWords(p.str(name)) }
 // serviceQuery is every filter on services that /services and
 // /service_at_locations share.
 type serviceQuery struct {
-	words          []string
+	text           string          // the search parameter as given
+	words          []string        // its lower-case words
+	stemmed        []uint64        // services the search engine matches text against; see view.matchText
 	terms          map[string]bool // taxonomy_term_id and the terms below it; nil for any
 	taxonomyTerms  map[string]bool // the terms of taxonomy_id; nil for any
 	organizationID string
@@ -248,7 +252,7 @@ func (q *serviceQuery) timed() bool { return q.day >= 0 || q.start >= 0 || q.end
 
 // serviceQuery reads the service filters.
 func (p *params) serviceQuery(x *directory.Index) serviceQuery {
-	q := serviceQuery{words: p.words("search")}
+	q := serviceQuery{text: p.str("search"), words: p.words("search")}
 	if id := p.id("taxonomy_term_id"); id != "" {
 		q.terms = termAndDescendants(x, id)
 	}
@@ -301,7 +305,11 @@ type point struct {
 	hasRadius bool
 	hasPoint  bool
 	postcode  string
+	codes     map[string]bool // GSS codes of the postcode's areas; nil for a bare point
 }
+
+// geo returns the origin as a geo.Point.
+func (pt *point) geo() geo.Point { return geo.Point{Lat: pt.lat, Lon: pt.lon} }
 
 // point reads lat, lon, proximity and postcode. Lat and lon come together;
 // postcode replaces them; proximity needs one or the other.
@@ -331,27 +339,32 @@ func (p *params) point() point {
 // directory is loaded.
 var errNoPostcodes = apperr.Field("postcode", "postcode search needs the ONS Postcode Directory; load it with `throughcare import onspd FILE.csv`")
 
-// locate turns pt's postcode, if any, into a point with geocode.
-func locate(ctx context.Context, pt *point, geocode func(context.Context, string) (float64, float64, error)) error {
+// locate turns pt's postcode, if any, into a point and the codes of the
+// areas it lies in, through lookup.
+func locate(ctx context.Context, pt *point, lookup search.PostcodeLookup) error {
 	if pt.postcode == "" {
 		return nil
 	}
-	if geocode == nil {
+	if lookup == nil {
 		return errNoPostcodes
 	}
-	lat, lon, err := geocode(ctx, pt.postcode)
-	switch {
-	case errors.Is(err, apperr.NotFound):
-		return apperr.Field("postcode", "%s is not a postcode we know", pt.postcode)
-	case errors.Is(err, apperr.Invalid):
-		var fe *apperr.FieldError
-		if errors.As(err, &fe) {
-			return apperr.Field("postcode", "%s", fe.Msg)
-		}
-		return apperr.Field("postcode", "%s", err.Error())
-	case err != nil:
-		return fmt.Errorf("geocoding postcode %q: %w", pt.postcode, err)
+	pc, err := geo.NormalisePostcode(pt.postcode)
+	if err != nil {
+		return err // names the field "postcode"
 	}
-	pt.lat, pt.lon, pt.hasPoint = lat, lon, true
+	at, codes, err := lookup(ctx, pc)
+	switch {
+	case errors.Is(err, search.ErrNoPostcodes):
+		return errNoPostcodes
+	case errors.Is(err, apperr.NotFound):
+		return apperr.Field("postcode", "%s is not a postcode we know", pc)
+	case err != nil:
+		return fmt.Errorf("looking up postcode %q: %w", pc, err)
+	}
+	pt.lat, pt.lon, pt.hasPoint = at.Lat, at.Lon, true
+	pt.codes = make(map[string]bool, len(codes))
+	for _, c := range codes {
+		pt.codes[strings.ToUpper(c)] = true
+	}
 	return nil
 }

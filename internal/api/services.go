@@ -8,6 +8,8 @@ import (
 
 	"throughcare/internal/apperr"
 	"throughcare/internal/directory"
+	"throughcare/internal/geo"
+	"throughcare/internal/search"
 )
 
 // minimalService is a service as minimal=true lists it: enough to tell
@@ -40,6 +42,9 @@ func (s *server) listServices(w http.ResponseWriter, r *http.Request) error {
 	}
 	if p.err != nil {
 		return p.err
+	}
+	if len(q.words) > 0 {
+		q.stemmed = v.stemmed(q.text, nil, 0)
 	}
 	idx := v.services(&q)
 	fullService := func(i int) any { return v.fullService(i) }
@@ -76,7 +81,8 @@ func (s *server) getService(w http.ResponseWriter, r *http.Request) error {
 // between services and locations whose service passes the service filters,
 // each with its location and service nested. With a point (lat and lon, or
 // a postcode), only links whose location has coordinates are listed,
-// nearest first, and proximity limits how far away they may be.
+// nearest first, proximity limits how far away they may be, and a service
+// that declares service areas is listed only if the place is in one.
 func (s *server) listServiceAtLocations(w http.ResponseWriter, r *http.Request) error {
 	v := s.current()
 	p, err := parseQuery(r)
@@ -90,7 +96,7 @@ func (s *server) listServiceAtLocations(w http.ResponseWriter, r *http.Request) 
 	if p.err != nil {
 		return p.err
 	}
-	if err := locate(r.Context(), &pt, s.cfg.Geocode); err != nil {
+	if err := locate(r.Context(), &pt, s.cfg.Postcodes); err != nil {
 		return err
 	}
 	idx := v.serviceAtLocations(&q, &pt)
@@ -103,14 +109,39 @@ func (s *server) listServiceAtLocations(w http.ResponseWriter, r *http.Request) 
 	}, fullItem)
 }
 
+// maxEngineRadius is the largest proximity, in metres, answered from the
+// search engine's grid of places. Beyond it the circle covers so much of
+// the country that a scan of every link is as quick.
+const maxEngineRadius = search.MaxRadiusKm * 1000
+
+// engineCircle reports whether the search engine should find what lies
+// within pt's radius: the radius is local, and the circle neither reaches
+// a pole nor crosses the 180° meridian, where the engine's quick distance
+// test does not wrap longitudes. (Neither happens in England; the scan
+// answers such circles exactly.)
+func engineCircle(pt *point) bool {
+	if !pt.hasPoint || !pt.hasRadius || pt.radius > maxEngineRadius {
+		return false
+	}
+	b := geo.BBoxAround(pt.geo(), pt.radius)
+	return b.MinLon > -180 || b.MaxLon < 180
+}
+
 // serviceAtLocations returns the positions of the links matching q and pt,
 // in service name order or, with a point, by distance. Distance is checked
 // before the service filters, as it rules out most links cheaply.
 func (v *view) serviceAtLocations(q *serviceQuery, pt *point) []int {
 	const unknown, yes, no = 0, 1, 2
 	var seen []uint8 // per service, the filters' verdict once known
-	if !q.empty() {
+	if !q.empty() || pt.hasPoint {
 		seen = make([]uint8, v.x.NumServices())
+	}
+	if len(q.words) > 0 {
+		var near *geo.Point
+		if engineCircle(pt) {
+			near = new(pt.geo())
+		}
+		q.stemmed = v.stemmed(q.text, near, pt.radius)
 	}
 	matches := func(i int) bool {
 		if seen == nil {
@@ -119,7 +150,7 @@ func (v *view) serviceAtLocations(q *serviceQuery, pt *point) []int {
 		svc := v.salSvc[i]
 		if seen[svc] == unknown {
 			seen[svc] = no
-			if v.matchService(int(svc), q) {
+			if v.matchService(int(svc), q) && (!pt.hasPoint || v.mayServe(int(svc), pt.geo(), pt.codes)) {
 				seen[svc] = yes
 			}
 		}
@@ -135,38 +166,59 @@ func (v *view) serviceAtLocations(q *serviceQuery, pt *point) []int {
 		return out
 	}
 
-	// A box around the point rules out most links before any trigonometry:
-	// no point further in latitude than the radius is within it, and none
-	// further in longitude than the radius at the box's widest parallel.
-	maxDLat, maxDLon := math.Inf(1), math.Inf(1)
-	if pt.hasRadius {
-		maxDLat = pt.radius / earthRadius * 180 / math.Pi
-		if widest := math.Abs(pt.lat) + maxDLat; widest < 89 {
-			maxDLon = maxDLat / math.Cos(widest*math.Pi/180)
-		}
-	}
 	type near struct {
 		i    int
 		dist float64
 	}
 	var hits []near
 	coords := v.coordinates()
-	for _, i := range v.salOrder {
+	check := func(i int) {
 		c := coords[i]
-		if math.IsNaN(c[0]) || math.Abs(c[0]-pt.lat) > maxDLat {
-			continue
-		}
-		if dLon := math.Abs(c[1] - pt.lon); min(dLon, 360-dLon) > maxDLon {
-			continue
+		if math.IsNaN(c[0]) {
+			return
 		}
 		d := distance(pt.lat, pt.lon, c[0], c[1])
 		if pt.hasRadius && d > pt.radius || !matches(i) {
-			continue
+			return
 		}
 		hits = append(hits, near{i, d})
 	}
-	// Stable, so equal distances keep the name order.
-	slices.SortStableFunc(hits, func(a, b near) int { return cmp.Compare(a.dist, b.dist) })
+	if engineCircle(pt) {
+		// The engine finds the services with a location in the circle from
+		// its grid; their links are then measured one by one.
+		res := v.e.Search(search.Query{Near: new(pt.geo()), Radius: pt.radius, IncludeInactive: true, Limit: max(v.x.NumServices(), 1)})
+		for _, h := range res.Hits {
+			for _, i := range v.x.ServiceAtLocationIDs(v.x.ServiceAt(h.Service).ID) {
+				check(i)
+			}
+		}
+	} else {
+		// A box around the point rules out most links before any
+		// trigonometry: no point further in latitude than the radius is
+		// within it, and none further in longitude than the radius at the
+		// box's widest parallel.
+		maxDLat, maxDLon := math.Inf(1), math.Inf(1)
+		if pt.hasRadius {
+			maxDLat = pt.radius / earthRadius * 180 / math.Pi
+			if widest := math.Abs(pt.lat) + maxDLat; widest < 89 {
+				maxDLon = maxDLat / math.Cos(widest*math.Pi/180)
+			}
+		}
+		for _, i := range v.salOrder {
+			c := coords[i]
+			if math.IsNaN(c[0]) || math.Abs(c[0]-pt.lat) > maxDLat {
+				continue
+			}
+			if dLon := math.Abs(c[1] - pt.lon); min(dLon, 360-dLon) > maxDLon {
+				continue
+			}
+			check(i)
+		}
+	}
+	// Equal distances keep the service name order.
+	slices.SortFunc(hits, func(a, b near) int {
+		return cmp.Or(cmp.Compare(a.dist, b.dist), cmp.Compare(v.salRank[a.i], v.salRank[b.i]))
+	})
 	out := make([]int, len(hits))
 	for k, h := range hits {
 		out[k] = h.i

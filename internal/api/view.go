@@ -10,18 +10,23 @@ import (
 	"unicode"
 
 	"throughcare/internal/directory"
+	"throughcare/internal/geo"
+	"throughcare/internal/search"
 )
 
 // view is what the API derives from one directory snapshot: the order lists
 // are served in, and (built on first use) the search text, modification
-// times and opening hours of every service. A view never changes once built.
+// times, opening hours and service areas of every service. A view never
+// changes once built.
 type view struct {
+	e *search.Engine
 	x *directory.Index
 
 	svcOrder []int   // service positions by name, then id
 	svcRank  []int32 // svcRank[i]: place of service i in svcOrder
 	salOrder []int   // service-at-location positions by service, then id
 	salSvc   []int32 // salSvc[i]: position of the service of link i, or -1
+	salRank  []int32 // salRank[i]: place of link i in salOrder
 	orgOrder []int   // organisation positions by name, then id
 	taxOrder []int   // taxonomy positions by name, then id
 	termRank []int32 // termRank[i]: place of term i in name order
@@ -37,12 +42,19 @@ type view struct {
 
 	coordOnce sync.Once
 	coords    [][2]float64 // per link: its location's latitude and longitude, or NaN
+
+	areaOnce sync.Once
+	areas    [][]serviceArea // per service: its declared service areas
+
+	codeOnce sync.Once
+	codes    map[string]termCode // shipped service-type and eligibility terms by id
 }
 
 // newView sorts the snapshot's records for serving.
-func newView(x *directory.Index) *view {
+func newView(e *search.Engine) *view {
+	x := e.Index()
 	d := x.Dataset()
-	v := &view{x: x}
+	v := &view{e: e, x: x}
 
 	v.svcOrder = byName(len(d.Services), func(i int) (string, string) { return d.Services[i].Name, d.Services[i].ID })
 	v.svcRank = make([]int32, len(d.Services))
@@ -67,6 +79,10 @@ func newView(x *directory.Index) *view {
 		return cmp.Or(cmp.Compare(v.svcRank[v.salSvc[a]], v.svcRank[v.salSvc[b]]),
 			strings.Compare(d.ServiceAtLocations[a].ID, d.ServiceAtLocations[b].ID))
 	})
+	v.salRank = make([]int32, len(d.ServiceAtLocations))
+	for r, i := range v.salOrder {
+		v.salRank[i] = int32(r)
+	}
 
 	v.orgOrder = byName(len(d.Organizations), func(i int) (string, string) { return d.Organizations[i].Name, d.Organizations[i].ID })
 	v.taxOrder = byName(len(d.Taxonomies), func(i int) (string, string) { return d.Taxonomies[i].Name, d.Taxonomies[i].ID })
@@ -130,10 +146,9 @@ func matchWords(text string, words []string) bool {
 	return true
 }
 
-// matchText reports whether service i matches the search words. It is the
-// one place keyword search is decided, so a ranked search engine can take
-// its place.
-func (v *view) matchText(i int, words []string) bool {
+// prefixMatch reports whether every search word begins a word of service
+// i's name, alternate name, description or organisation name.
+func (v *view) prefixMatch(i int, words []string) bool {
 	v.textOnce.Do(func() {
 		d := v.x.Dataset()
 		orgNames := make(map[string]string, len(d.Organizations))
@@ -148,6 +163,34 @@ func (v *view) matchText(i int, words []string) bool {
 	})
 	return matchWords(v.text[i], words)
 }
+
+// matchText reports whether service i matches the search words: by prefix
+// (so a client can search as the user types), or as the search engine
+// matches them (stemmed, with synonyms, over type and eligibility names
+// too; q.stemmed holds those services).
+func (v *view) matchText(i int, q *serviceQuery) bool {
+	return has(q.stemmed, i) || v.prefixMatch(i, q.words)
+}
+
+// stemmed returns the set of services the search engine matches text
+// against, ignoring status. With near and a radius, only services with a
+// location within radius metres of near are looked at, which lets the
+// engine start from whichever of the words and the place rules out more.
+func (v *view) stemmed(text string, near *geo.Point, radius float64) []uint64 {
+	n := v.e.NumServices()
+	set := make([]uint64, (n+63)/64)
+	if n == 0 {
+		return set
+	}
+	res := v.e.Search(search.Query{Text: text, Near: near, Radius: radius, IncludeInactive: true, Sort: search.ByName, Limit: n})
+	for _, h := range res.Hits {
+		set[h.Service/64] |= 1 << (h.Service % 64)
+	}
+	return set
+}
+
+// has reports whether bit i of set is on; a nil set holds nothing.
+func has(set []uint64, i int) bool { return set != nil && set[i/64]&(1<<(i%64)) != 0 }
 
 // modifiedAt returns service i's last_modified in Unix nanoseconds, or
 // math.MinInt64 when it has none that parses.
@@ -294,7 +337,7 @@ func (v *view) matchService(i int, q *serviceQuery) bool {
 	if q.timed() && !slices.ContainsFunc(v.openings(i), func(o opening) bool { return o.covers(q.day, q.start, q.end) }) {
 		return false
 	}
-	return len(q.words) == 0 || v.matchText(i, q.words)
+	return len(q.words) == 0 || v.matchText(i, q)
 }
 
 // services returns the positions of the services matching q, in name order.
@@ -326,4 +369,109 @@ func (v *view) coordinates() [][2]float64 {
 		}
 	})
 	return v.coords
+}
+
+// serviceArea is a declared service area reduced to what a place can be
+// checked against: a GSS area code and/or a GeoJSON extent.
+type serviceArea struct {
+	code  string
+	shape *geo.Shape
+}
+
+// serviceAreas returns the declared areas of every service, by position.
+func (v *view) serviceAreas() [][]serviceArea {
+	v.areaOnce.Do(func() {
+		d := v.x.Dataset()
+		v.areas = make([][]serviceArea, len(d.Services))
+		svcPos := make(map[string]int, len(d.Services))
+		for i := range d.Services {
+			svcPos[d.Services[i].ID] = i
+		}
+		for k := range d.ServiceAreas {
+			a := &d.ServiceAreas[k]
+			i, ok := svcPos[a.ServiceID]
+			if !ok {
+				continue
+			}
+			sa := serviceArea{code: areaCode(a.URI)}
+			if a.Extent != "" && (a.ExtentType == "" || strings.EqualFold(a.ExtentType, "geojson")) {
+				if sh, err := geo.ParseShape([]byte(a.Extent)); err == nil {
+					sa.shape = sh
+				}
+			}
+			v.areas[i] = append(v.areas[i], sa)
+		}
+	})
+	return v.areas
+}
+
+// areaCode returns the GSS code that ends an area URI, such as
+// http://statistics.data.gov.uk/id/statistical-geography/E07000138, or ""
+// when it does not end in one.
+func areaCode(uri string) string {
+	if i := strings.LastIndexAny(uri, "/#:"); i >= 0 {
+		uri = uri[i+1:]
+	}
+	if geo.IsGSSCode(uri) {
+		return strings.ToUpper(uri)
+	}
+	return ""
+}
+
+// mayServe reports whether service i may serve a place: a point and, for a
+// postcode, the codes of the areas it lies in (nil when not known). HSDS
+// asks that a service which declares service areas be listed only where
+// the place lies inside one. An area that cannot be checked (one without
+// an extent, when no area codes are known, or one with neither code nor
+// extent) gives the service the benefit of the doubt, as does declaring no
+// area at all.
+func (v *view) mayServe(i int, p geo.Point, codes map[string]bool) bool {
+	areas := v.serviceAreas()[i]
+	if len(areas) == 0 {
+		return true
+	}
+	for _, a := range areas {
+		checkable := a.shape != nil || a.code != "" && codes != nil
+		if !checkable || a.code != "" && codes[a.code] || a.shape != nil && a.shape.Contains(p) {
+			return true
+		}
+	}
+	return false
+}
+
+// termCode is a shipped term's code and whether it is a service type (as
+// opposed to an eligibility attribute).
+type termCode struct {
+	code        string
+	serviceType bool
+}
+
+// termCodes returns the codes of service i's shipped service-type and
+// eligibility terms, each sorted.
+func (v *view) termCodes(i int) (types, eligibility []string) {
+	v.codeOnce.Do(func() {
+		d := v.x.Dataset()
+		v.codes = map[string]termCode{}
+		for _, tx := range []string{directory.ServiceTypeTaxonomy, directory.EligibilityTaxonomy} {
+			for _, k := range v.x.TaxonomyTerms(directory.TaxonomyID(tx), "", false) {
+				t := &d.TaxonomyTerms[k]
+				if t.Code != "" {
+					v.codes[t.ID] = termCode{t.Code, tx == directory.ServiceTypeTaxonomy}
+				}
+			}
+		}
+	})
+	for _, id := range v.x.TermIDs(v.x.ServiceAt(i).ID) {
+		c, ok := v.codes[id]
+		switch {
+		case !ok:
+		case c.serviceType:
+			types = append(types, c.code)
+		default:
+			eligibility = append(eligibility, c.code)
+		}
+	}
+	slices.Sort(types)
+	slices.Sort(eligibility)
+	return slices.Compact(types), slices.Compact(eligibility)
 }
