@@ -46,10 +46,10 @@ func TestBrowser(t *testing.T) {
 	); status != 200 {
 		t.Fatalf("search: status %d", status)
 	}
-	if got := browsertest.Eval[string](t, b, `location.pathname + location.search`); got != "/search?q=talking&where=" {
+	if got := browsertest.Eval[string](t, b, `location.pathname + location.search`); got != "/search?q=talking&where=&radius=25" {
 		t.Errorf("search URL = %q", got)
 	}
-	if got := browsertest.Eval[string](t, b, `document.querySelector("#result-count").textContent.trim()`); got != "1 service found" {
+	if got := browsertest.Eval[string](t, b, `document.querySelector("#result-count").textContent.trim()`); got != "1 service matching “talking”" {
 		t.Errorf("result count = %q", got)
 	}
 	browsertest.Axe(b.Ctx, t)
@@ -93,7 +93,7 @@ func TestBrowser(t *testing.T) {
 		"/organisations/" + orgID,
 		"/about/data",
 		"/accessibility",
-		"/search?type=substance-use&where=LN1",
+		"/search?type=substance-use&include_inactive=1",
 		"/search?q=nothing+matches",
 	} {
 		b.Open(t, path)

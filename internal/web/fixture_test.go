@@ -123,7 +123,7 @@ func fixture() *directory.Dataset {
 // when that is not nil.
 func newTestServer(t *testing.T, cfg Config, logBuf *bytes.Buffer) *Server {
 	t.Helper()
-	if cfg.Index == nil {
+	if cfg.Index == nil && cfg.Engine == nil {
 		ix := directory.NewIndex(fixture())
 		cfg.Index = func() *directory.Index { return ix }
 	}

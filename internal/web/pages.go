@@ -17,18 +17,15 @@ type HomePage struct {
 	Types []TypeGroup
 }
 
-// SearchForm is what the search form shows: the values last searched for
-// and, on the results page, the service types to filter on.
-type SearchForm struct {
-	Query string
-	Where string
-	Types []TypeGroup
-}
-
 // ServicePage is the data of a service's page.
 type ServicePage struct {
 	Page
 	Service ServiceView
+	// Today is the opening times today, as on the results page.
+	Today string
+	// Distance is how far the nearest location is from the place searched
+	// for ("1.2 km"), when the page was reached from a search by place.
+	Distance string
 	// Tiles configure the map's background; empty for a plain one.
 	TilesURL, TilesAttribution string
 }
@@ -58,7 +55,12 @@ type ErrorPage struct {
 }
 
 func (s *Server) showHome(w http.ResponseWriter, r *http.Request) error {
-	p := &HomePage{Page: Page{Title: "Find health services for people on probation"}, Types: serviceTypes(s.index(), "")}
+	ix := s.index()
+	p := &HomePage{
+		Page:  Page{Title: "Find health services for people on probation"},
+		Form:  searchFormFor(ix, nil),
+		Types: serviceTypes(ix, nil),
+	}
 	return s.render(w, r, http.StatusOK, "home", p)
 }
 
@@ -75,6 +77,16 @@ func (s *Server) showService(w http.ResponseWriter, r *http.Request) error {
 		TilesURL:         s.cfg.TilesURL,
 		TilesAttribution: s.cfg.TilesAttribution,
 	}
+	// A page reached from a search by place says how far away the service
+	// is; a from parameter that is not a point is ignored, since it only
+	// adds to the page.
+	var nearSAL string
+	if from, ok := parseFrom(r.URL.Query().Get("from")); ok {
+		if id, d, ok := nearestLocation(svc, from); ok {
+			nearSAL, p.Distance = id, formatKm(d)
+		}
+	}
+	p.Today = hoursToday(scheduleOwner(svc, nearSAL), s.now())
 	return s.render(w, r, http.StatusOK, "service", p)
 }
 

@@ -143,7 +143,21 @@ func templateFuncs(assetURL func(string) string) template.FuncMap {
 		"lower": lowerFirst,
 		// navItem describes a navigation link for the page at path.
 		"navItem": newNavItem,
+		// checkbox describes a checkbox of a filter list.
+		"checkbox": newCheckbox,
 	}
+}
+
+// Checkbox is one checkbox of a list of filters. Its id is the
+// parameter's name and the value joined by a hyphen ("type-autism"), which
+// is what the error summary links to.
+type Checkbox struct {
+	ID, Name, Value, Label string
+	Checked                bool
+}
+
+func newCheckbox(name, value, label string, checked bool) Checkbox {
+	return Checkbox{ID: name + "-" + value, Name: name, Value: value, Label: label, Checked: checked}
 }
 
 // NavItem is a link of the service navigation.

@@ -65,25 +65,35 @@ func slug(s string) string {
 type TypeGroup struct {
 	TypeOption
 	Children []TypeOption
+	// Open is set when the group or one of its children is selected, so
+	// the filter panel shows it unfolded.
+	Open bool
 }
 
-// serviceTypes returns the service-type terms that have a code, in the
+// serviceTypes returns the terms of the service-type taxonomy the search
+// engine reads (the shipped one, by its id) that have a code, in the
 // taxonomy's order, each narrower term under its broadest ancestor.
-// selected marks the one whose code it is.
-func serviceTypes(ix *directory.Index, selected string) []TypeGroup {
+// Options whose codes are in selected (ignoring case) are marked.
+func serviceTypes(ix *directory.Index, selected []string) []TypeGroup {
+	isSelected := func(code string) bool {
+		return slices.ContainsFunc(selected, func(s string) bool { return strings.EqualFold(s, code) })
+	}
+	option := func(t directory.TaxonomyTerm) TypeOption {
+		return TypeOption{Code: t.Code, Name: t.Name, Selected: isSelected(t.Code)}
+	}
 	var groups []TypeGroup
 	group := map[string]int{}       // term id → index in groups
 	parentOf := map[string]string{} // term id → parent id
 	var children []directory.TaxonomyTerm
-	for _, i := range ix.TaxonomyTerms("", "", false) {
+	for _, i := range ix.TaxonomyTerms(directory.TaxonomyID(directory.ServiceTypeTaxonomy), "", false) {
 		t := ix.TaxonomyTermAt(i)
-		if t.Code == "" || !inTaxonomy(ix, &t, serviceTypeTaxonomy) {
+		if t.Code == "" {
 			continue
 		}
 		parentOf[t.ID] = t.ParentID
 		if t.ParentID == "" {
 			group[t.ID] = len(groups)
-			groups = append(groups, TypeGroup{TypeOption: typeOption(t, selected)})
+			groups = append(groups, TypeGroup{TypeOption: option(t)})
 		} else {
 			children = append(children, t)
 		}
@@ -94,18 +104,40 @@ func serviceTypes(ix *directory.Index, selected string) []TypeGroup {
 			root = parentOf[root]
 		}
 		if g, ok := group[root]; ok {
-			groups[g].Children = append(groups[g].Children, typeOption(t, selected))
+			groups[g].Children = append(groups[g].Children, option(t))
 		} else {
 			// Its parent is not a service type: list it on its own.
 			group[t.ID] = len(groups)
-			groups = append(groups, TypeGroup{TypeOption: typeOption(t, selected)})
+			groups = append(groups, TypeGroup{TypeOption: option(t)})
 		}
+	}
+	for i := range groups {
+		g := &groups[i]
+		g.Open = g.Selected || slices.ContainsFunc(g.Children, func(c TypeOption) bool { return c.Selected })
 	}
 	return groups
 }
 
-func typeOption(t directory.TaxonomyTerm, selected string) TypeOption {
-	return TypeOption{Code: t.Code, Name: t.Name, Selected: strings.EqualFold(t.Code, selected)}
+// probationTermCode is the eligibility term "accepts referrals from
+// probation", which the search form asks about with its own checkbox.
+const probationTermCode = "referrals-from-probation"
+
+// needOptions returns the eligibility terms the search engine can filter on
+// as needs, in the taxonomy's order: every coded term of the shipped
+// eligibility taxonomy except exclusions (a need is something a service
+// must accept) and referrals from probation (which has its own checkbox).
+func needOptions(ix *directory.Index, selected []string) []TypeOption {
+	var out []TypeOption
+	for _, i := range ix.TaxonomyTerms(directory.TaxonomyID(directory.EligibilityTaxonomy), "", false) {
+		t := ix.TaxonomyTermAt(i)
+		code := strings.ToLower(t.Code)
+		if code == "" || strings.HasPrefix(code, excludesPrefix) || code == probationTermCode {
+			continue
+		}
+		sel := slices.ContainsFunc(selected, func(s string) bool { return strings.EqualFold(s, t.Code) })
+		out = append(out, TypeOption{Code: t.Code, Name: t.Name, Selected: sel})
+	}
+	return out
 }
 
 // findType returns the service type with the given code and the codes a
@@ -168,19 +200,4 @@ func classify(ix *directory.Index, attrs []directory.Attribute) tagSet {
 		}
 	}
 	return ts
-}
-
-// hasServiceType reports whether the record with id carries one of the
-// service types with the given codes.
-func hasServiceType(ix *directory.Index, id string, codes []string) bool {
-	for _, a := range ix.Attributes(id) {
-		t := a.TaxonomyTerm
-		if t == nil || !slices.ContainsFunc(codes, func(c string) bool { return strings.EqualFold(c, t.Code) }) {
-			continue
-		}
-		if inTaxonomy(ix, t, serviceTypeTaxonomy) {
-			return true
-		}
-	}
-	return false
 }

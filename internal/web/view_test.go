@@ -260,7 +260,7 @@ func TestNavItem(t *testing.T) {
 
 func TestServiceTypes(t *testing.T) {
 	ix := directory.NewIndex(fixture())
-	groups := serviceTypes(ix, "drug-alcohol-treatment")
+	groups := serviceTypes(ix, []string{"DRUG-alcohol-treatment"})
 	var tops []string
 	for _, g := range groups {
 		tops = append(tops, g.Code)
@@ -280,21 +280,31 @@ func TestServiceTypes(t *testing.T) {
 	if _, _, ok := findType(groups, "nope"); ok {
 		t.Errorf("findType found an unknown code")
 	}
+	// The group holding a selected type is unfolded; the others are not.
+	for _, g := range groups {
+		if g.Open != (g.Code == "substance-use") {
+			t.Errorf("group %s: Open = %v", g.Code, g.Open)
+		}
+	}
 
 	// A narrower term two levels down joins its broadest ancestor; one whose
-	// parent is not a service type stands on its own.
+	// parent is not a service type stands on its own. Only the taxonomy the
+	// search engine reads counts: another one named "Service type" does
+	// not, since a search for its codes would fail.
+	st := directory.TaxonomyID(directory.ServiceTypeTaxonomy)
 	d := &directory.Dataset{
-		Taxonomies: []directory.Taxonomy{{ID: "st", Name: "Service type"}, {ID: "x", Name: "Other"}},
+		Taxonomies: []directory.Taxonomy{{ID: st, Name: "Service type"}, {ID: "x", Name: "Other"}, {ID: "y", Name: "Service type"}},
 		TaxonomyTerms: []directory.TaxonomyTerm{
-			{ID: "a", TaxonomyID: "st", Code: "a", Name: "A"},
-			{ID: "b", TaxonomyID: "st", Code: "b", Name: "B", ParentID: "a"},
-			{ID: "c", TaxonomyID: "st", Code: "c", Name: "C", ParentID: "b"},
+			{ID: "a", TaxonomyID: st, Code: "a", Name: "A"},
+			{ID: "b", TaxonomyID: st, Code: "b", Name: "B", ParentID: "a"},
+			{ID: "c", TaxonomyID: st, Code: "c", Name: "C", ParentID: "b"},
 			{ID: "o", TaxonomyID: "x", Code: "o", Name: "O"},
-			{ID: "d", TaxonomyID: "st", Code: "d", Name: "D", ParentID: "o"},
-			{ID: "e", TaxonomyID: "st", Name: "No code"},
+			{ID: "d", TaxonomyID: st, Code: "d", Name: "D", ParentID: "o"},
+			{ID: "e", TaxonomyID: st, Name: "No code"},
+			{ID: "f", TaxonomyID: "y", Code: "f", Name: "F"},
 		},
 	}
-	groups = serviceTypes(directory.NewIndex(d), "")
+	groups = serviceTypes(directory.NewIndex(d), nil)
 	if len(groups) != 2 || groups[0].Code != "a" || len(groups[0].Children) != 2 || groups[0].Children[1].Code != "c" || groups[1].Code != "d" {
 		t.Errorf("serviceTypes = %+v", groups)
 	}

@@ -16,18 +16,38 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"sync/atomic"
+	"time"
 
 	"throughcare/internal/apperr"
 	"throughcare/internal/directory"
+	"throughcare/internal/search"
 )
 
 // Config holds what the web server needs from the program that runs it.
 type Config struct {
-	// Index returns the current directory index. It is called once per
-	// request, so a new index swapped in after a write is seen at once. It
-	// may return nil while no directory is loaded; pages then show an empty
-	// directory.
+	// Engine returns the search engine over the current directory. It is
+	// called once per request, so an engine swapped in after a write is
+	// seen at once, and every page takes its directory from
+	// Engine().Index(), so that search results and the records they link
+	// to always come from the same snapshot. It may return nil while no
+	// directory is loaded; pages then show an empty directory.
+	Engine func() *search.Engine
+
+	// Index returns the current directory index. It is used only when
+	// Engine is nil, for programs and tests that have no engine of their
+	// own: the server then builds one for each new index it sees. One of
+	// Engine and Index must be set.
 	Index func() *directory.Index
+
+	// Postcodes finds where a postcode is, for searches by postcode. When
+	// nil, a postcode search says that postcodes are not loaded; towns and
+	// coordinates still work.
+	Postcodes search.PostcodeLookup
+
+	// Now returns the current time, for "open now" and today's opening
+	// times. It defaults to time.Now.
+	Now func() time.Time
 
 	// Dev makes the server read templates and static files from disk on
 	// every request (from DevDir), so edits show without a rebuild.
@@ -57,7 +77,17 @@ type Server struct {
 	assets  *assets
 	pages   *pageSet
 	handler http.Handler
-	empty   *directory.Index
+	empty   snapshot
+	// built caches the engine made for the last index Config.Index
+	// returned, when Config.Engine is nil.
+	built atomic.Pointer[snapshot]
+}
+
+// snapshot is one consistent view of the directory: an index and the
+// search engine built from it.
+type snapshot struct {
+	ix     *directory.Index
+	engine *search.Engine
 }
 
 // DefaultDevDir is where Dev mode reads templates and static files from when
@@ -68,14 +98,15 @@ const DefaultDevDir = "internal/web"
 // files once, so it fails early on a broken template; the error is
 // apperr.Invalid when cfg itself is wrong, naming the field.
 func New(cfg Config) (*Server, error) {
-	if cfg.Index == nil {
-		return nil, apperr.Field("Index", "must be set")
+	if cfg.Engine == nil && cfg.Index == nil {
+		return nil, apperr.Field("Engine", "must be set (or Index, for a server without an engine of its own)")
 	}
 	tilesSrc, err := tilesSource(cfg.TilesURL)
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{cfg: cfg, log: cfg.Logger, empty: directory.NewIndex(&directory.Dataset{})}
+	emptyIx := directory.NewIndex(&directory.Dataset{})
+	s := &Server{cfg: cfg, log: cfg.Logger, empty: snapshot{ix: emptyIx, engine: search.New(emptyIx)}}
 	if s.log == nil {
 		s.log = slog.Default()
 	}
@@ -127,13 +158,39 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s.handler.ServeHTTP(w, r)
 }
 
+// snapshot returns the current directory and its search engine, or an
+// empty directory when none is loaded yet.
+func (s *Server) snapshot() snapshot {
+	if s.cfg.Engine != nil {
+		if e := s.cfg.Engine(); e != nil {
+			return snapshot{ix: e.Index(), engine: e}
+		}
+		return s.empty
+	}
+	x := s.cfg.Index()
+	if x == nil {
+		return s.empty
+	}
+	if b := s.built.Load(); b != nil && b.ix == x {
+		return *b
+	}
+	// Two requests may build an engine for the same new index at once;
+	// either result is right, and the last one stored is kept.
+	b := &snapshot{ix: x, engine: search.New(x)}
+	s.built.Store(b)
+	return *b
+}
+
 // index returns the current directory index, or an empty one when none is
 // loaded yet.
-func (s *Server) index() *directory.Index {
-	if x := s.cfg.Index(); x != nil {
-		return x
+func (s *Server) index() *directory.Index { return s.snapshot().ix }
+
+// now returns the current time.
+func (s *Server) now() time.Time {
+	if s.cfg.Now != nil {
+		return s.cfg.Now()
 	}
-	return s.empty
+	return time.Now()
 }
 
 func notFound(http.ResponseWriter, *http.Request) error {

@@ -13,6 +13,7 @@ import (
 
 	"throughcare/internal/apperr"
 	"throughcare/internal/directory"
+	"throughcare/internal/search"
 )
 
 // wantCSP is the policy every response must carry when no tile server is
@@ -50,33 +51,45 @@ func TestPages(t *testing.T) {
 		}},
 		{"search", "/search?q=talking", 200, []check{
 			{"h1", 1, "Search results"},
-			{"#result-count", 1, "1 service found"},
+			{"#result-count", 1, "1 service matching “talking”"},
 			{"#results li.app-result", 1, "Lincoln Talking Therapies"},
 			{"#results a[href=/services/" + talkingID + "]", 1, "Lincoln Talking Therapies"},
 			{"#results a[href=/organisations/" + orgID + "]", 1, "Lincoln Minds"},
 			{"#results .govuk-tag--yellow", 1, "Demo record"},
+			{"#results .app-result__probation", 1, "Accepts probation referrals"},
+			{"#results .app-result__exclusion .govuk-tag--red", 1, "Excludes arson"},
+			{"#results .app-result__distance", 0, ""},
+			{"#results li[data-lat=53.230700][data-lng=-0.540600][data-label=Lincoln Talking Therapies]", 1, ""},
+			{"#results-map[data-app-map][data-markers=results]", 1, ""},
 			{"input#q[value=talking]", 1, ""},
-			{".govuk-inset-text", 0, ""},
+			{"select#radius option[value=25][selected]", 1, ""},
+			{".govuk-error-summary", 0, ""},
+			{"#selected-filters", 0, ""},
 		}},
-		{"search", "/search?type=drug-alcohol-treatment&where=LN1+1AA", 200, []check{
-			{"h1", 1, "Drug and alcohol treatment"},
-			{"#results li.app-result", 1, "Recovery Hub"},
-			{"#results .govuk-tag--orange", 1, "Temporarily closed"},
-			{"select#type option[selected]", 1, "Drug and alcohol treatment"},
-			{"select#type optgroup[label=Substance use] option[value=substance-use]", 1, "All substance use"},
-			{".govuk-inset-text", 1, "not limited to services near LN1 1AA"},
-		}},
-		{"search", "/search?type=substance-use", 200, []check{
+		{"search", "/search?type=substance-use&include_inactive=1", 200, []check{
 			{"h1", 1, "Substance use"},
 			{"#results li.app-result", 1, "Recovery Hub"},
+			{"#results .app-result__status .govuk-tag--orange", 1, "Temporarily closed"},
+			{"#results-map", 0, ""},
+			{"input#type-substance-use[checked]", 1, ""},
+			{"#types details[open]", 1, "Substance use"},
+			{"input[type=hidden][name=include_inactive][value=1]", 1, ""},
+			{"#selected-filters a.moj-filter__tag[href=/search?include_inactive=1]", 1, "Substance use"},
 		}},
 		{"search", "/search?q=nothing+matches+this", 200, []check{
-			{"#result-count", 1, "No services found"},
+			{"#result-count", 1, "No services found matching “nothing matches this”"},
 			{"#results", 0, ""},
+			{"#remove-filters a[href=/search]", 1, "Remove the words “nothing matches this”"},
 		}},
 		{"search", "/search", 200, []check{
-			{"main p", -1, "Enter what kind of help you are looking for"},
-			{"#result-count", 0, ""},
+			{"#result-count", 1, "1 service"},
+			{"#results li.app-result", 1, "Lincoln Talking Therapies"},
+			{"#pagination", 0, ""},
+		}},
+		{"search", "/search?type=no-such-type", 400, []check{
+			{".govuk-error-summary a[href=#type-mental-health]", 1, `"no-such-type" is not a service type we know`},
+			{"#type-error", 1, `"no-such-type" is not a service type we know`},
+			{"#results", 0, ""},
 		}},
 		{"service", "/services/" + talkingID, 200, []check{
 			{"h1", 1, "Lincoln Talking Therapies"},
@@ -144,9 +157,9 @@ func TestPages(t *testing.T) {
 		{"error", "/services/" + directory.NameUUID("nope"), 404, []check{
 			{"h1", 1, "Page not found"},
 		}},
-		{"error", "/search?type=no-such-type", 400, []check{
+		{"error", "/search?q=" + strings.Repeat("a", maxQueryString), 400, []check{
 			{"h1", 1, "There is a problem with your request"},
-			{"#error-message", 1, `type: there is no service type with the code "no-such-type"`},
+			{"#error-message", 1, "This search is too long to run: its words and filters take 2050 characters, and the limit is 2048."},
 		}},
 	}
 	rendered := map[string]bool{}
@@ -280,27 +293,6 @@ func TestNotFound(t *testing.T) {
 	}
 }
 
-func TestBadRequest(t *testing.T) {
-	s := newTestServer(t, Config{}, nil)
-	long := strings.Repeat("a", maxQuery+1)
-	tests := []struct{ path, want string }{
-		{"/search?q=" + long, "q: search words must be 200 characters or fewer"},
-		{"/search?where=" + long, "where: the postcode or place must be 200 characters or fewer"},
-		{"/search?type=nope", `type: there is no service type with the code "nope"`},
-	}
-	for _, tt := range tests {
-		res := get(t, s, tt.path)
-		if res.StatusCode != http.StatusBadRequest {
-			t.Errorf("GET %s: status %d, want 400", tt.path, res.StatusCode)
-			continue
-		}
-		doc := parseHTML(t, body(t, res))
-		if got := doc.Find("#error-message"); len(got) != 1 || got[0].Text() != tt.want {
-			t.Errorf("GET %s: message %v, want %q", tt.path, got, tt.want)
-		}
-	}
-}
-
 func TestInternalError(t *testing.T) {
 	var logBuf bytes.Buffer
 	s := newTestServer(t, Config{}, &logBuf)
@@ -411,8 +403,8 @@ func TestTilesSource(t *testing.T) {
 
 func TestNewErrors(t *testing.T) {
 	_, err := New(Config{})
-	if !errors.Is(err, apperr.Invalid) || !strings.Contains(err.Error(), "Index") {
-		t.Errorf("New without Index: %v", err)
+	if !errors.Is(err, apperr.Invalid) || !strings.HasPrefix(err.Error(), "Engine: ") || !strings.Contains(err.Error(), "Index") {
+		t.Errorf("New without Engine or Index: %v", err)
 	}
 	ix := func() *directory.Index { return nil }
 	_, err = New(Config{Index: ix, TilesURL: "tiles/{z}"})
@@ -433,6 +425,13 @@ func TestNoIndexYet(t *testing.T) {
 	if res := get(t, s, "/search?q=x"); res.StatusCode != 200 {
 		t.Errorf("search without an index: %d", res.StatusCode)
 	}
+	// Nor while the engine is not built yet.
+	s = newTestServer(t, Config{Engine: func() *search.Engine { return nil }}, nil)
+	for _, path := range []string{"/", "/search", "/search?q=x&where=Lincoln"} {
+		if res := get(t, s, path); res.StatusCode != 200 {
+			t.Errorf("%s without an engine: %d", path, res.StatusCode)
+		}
+	}
 	if res := get(t, s, "/services/"+talkingID); res.StatusCode != 404 {
 		t.Errorf("service without an index: %d", res.StatusCode)
 	}
@@ -444,28 +443,6 @@ func TestHeadRequest(t *testing.T) {
 	s.ServeHTTP(rec, httptest.NewRequest(http.MethodHead, "/", nil))
 	if rec.Code != 200 || rec.Body.Len() != 0 || rec.Header().Get("Content-Length") == "0" {
 		t.Errorf("HEAD /: status %d, %d body bytes, Content-Length %q", rec.Code, rec.Body.Len(), rec.Header().Get("Content-Length"))
-	}
-}
-
-func TestSearchExcludesDefunct(t *testing.T) {
-	ix := directory.NewIndex(fixture())
-	var names []string
-	for _, i := range keywordSearch(ix, "TALKING therapies", nil) {
-		names = append(names, ix.ServiceAt(i).Name)
-	}
-	if !slices.Equal(names, []string{"Lincoln Talking Therapies"}) {
-		t.Errorf("keywordSearch = %q", names)
-	}
-	// Words match the organisation's name too, and every word must match.
-	names = nil
-	for _, i := range keywordSearch(ix, "minds recovery", nil) {
-		names = append(names, ix.ServiceAt(i).Name)
-	}
-	if !slices.Equal(names, []string{"Recovery Hub"}) {
-		t.Errorf("keywordSearch by organisation = %q", names)
-	}
-	if got := keywordSearch(ix, "", []string{"nhs-talking-therapies"}); len(got) != 1 {
-		t.Errorf("type filter found %d, want 1 (the defunct one left out)", len(got))
 	}
 }
 

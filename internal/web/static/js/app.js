@@ -1,6 +1,7 @@
 // Throughcare's own script, loaded as an ES module on every page. Pages work
-// without it; with it, GOV.UK Frontend and MoJ Frontend components start and
-// service pages draw their map.
+// without it; with it, GOV.UK Frontend and MoJ Frontend components start,
+// the search page's filter panel folds away on narrow screens, and service
+// and search pages draw their map.
 //
 // The Content-Security-Policy allows no inline script, so the body classes
 // GOV.UK Frontend's page template sets with an inline snippet are set here.
@@ -8,17 +9,33 @@
 // "govuk-frontend-supported" promises.
 
 import { initAll as initGovuk } from '../dist/govuk-frontend.min.js'
-import { initAll as initMoj } from '../dist/moj-frontend.min.js'
+import { initAll as initMoj, FilterToggleButton } from '../dist/moj-frontend.min.js'
 
 document.body.classList.add('js-enabled', 'govuk-frontend-supported')
 initGovuk()
 initMoj()
+startFilter()
 startMaps()
+
+// startFilter lets the filter panel of the search page fold away behind a
+// "Show filter" button on narrow screens, where MoJ Frontend's styles lay
+// it over the page once scripts run. On wide screens it stays open beside
+// the results. MoJ Frontend's initAll does not start this component.
+function startFilter () {
+  const filter = document.querySelector('[data-module="moj-filter"]')
+  if (filter) {
+    /* eslint-disable-next-line no-new */
+    new FilterToggleButton(filter, {
+      toggleButtonContainer: { selector: '.moj-action-bar__filter' }
+    })
+  }
+}
 
 // startMaps draws a Leaflet map in every element marked data-app-map.
 //
 //   data-markers     id of an element whose descendants with data-lat and
-//                    data-lng (and data-label) become markers
+//                    data-lng (and data-label) become markers; a
+//                    data-href on one makes its label a link
 //   data-areas       URL of a GeoJSON document of outlines to draw
 //   data-tiles       tile URL template; without it the map has a plain
 //                    background, with markers and outlines only
@@ -54,7 +71,15 @@ function startMap (L, el) {
       const label = item.dataset.label || 'Location'
       const popup = document.createElement('p')
       popup.className = 'govuk-body govuk-!-margin-0'
-      popup.textContent = label
+      if (item.dataset.href) {
+        const link = document.createElement('a')
+        link.className = 'govuk-link'
+        link.href = item.dataset.href
+        link.textContent = label
+        popup.append(link)
+      } else {
+        popup.textContent = label
+      }
       L.marker(latLng, { title: label, alt: label, keyboard: true })
         .bindPopup(popup)
         .addTo(map)
