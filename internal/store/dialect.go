@@ -25,6 +25,8 @@ type dialect interface {
 	lockDirectory(ctx context.Context, tx *sql.Tx) error
 	// translate turns engine errors into apperr kinds where one fits.
 	translate(err error) error
+	// values returns the VALUES list for a multi-row insert.
+	values(rows, cols int) string
 }
 
 type sqliteDialect struct{}
@@ -71,6 +73,31 @@ func (postgresDialect) translate(err error) error {
 	}
 	return err
 }
+
+// SQLite resolves each $N parameter by a linear search through the names
+// already seen, which makes a statement with thousands of them quadratic to
+// prepare; anonymous ? parameters bind by position at no such cost. Only the
+// generated multi-row inserts use them.
+func (sqliteDialect) values(rows, cols int) string {
+	var b strings.Builder
+	b.Grow(rows * (cols*2 + 3))
+	for r := range rows {
+		if r > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteByte('(')
+		for c := range cols {
+			if c > 0 {
+				b.WriteByte(',')
+			}
+			b.WriteByte('?')
+		}
+		b.WriteByte(')')
+	}
+	return b.String()
+}
+
+func (postgresDialect) values(rows, cols int) string { return placeholders(rows, cols) }
 
 // placeholders returns "($1,$2,…),($n+1,…)" for rows × cols parameters.
 func placeholders(rows, cols int) string {

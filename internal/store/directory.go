@@ -103,7 +103,7 @@ func (d *DB) ImportDataset(ctx context.Context, in *directory.Dataset, src Impor
 		if err != nil {
 			return err
 		}
-		oldRows := rowMaps(old)
+		oldRows := rowPositions(old)
 		if validate != nil {
 			known := func(table, id string) bool {
 				_, ok := oldRows[table][id]
@@ -143,14 +143,14 @@ VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
 	return res, nil
 }
 
-// rowMaps indexes every row of ds by table and id, as database values.
-func rowMaps(ds *directory.Dataset) map[string]map[string][]any {
-	m := make(map[string]map[string][]any, len(directory.Tables))
+// rowPositions indexes every row of ds by table and id.
+func rowPositions(ds *directory.Dataset) map[string]map[string]int {
+	m := make(map[string]map[string]int, len(directory.Tables))
 	for _, t := range directory.Tables {
 		n := t.Len(ds)
-		rows := make(map[string][]any, n)
+		rows := make(map[string]int, n)
 		for i := range n {
-			rows[t.ID(ds, i)] = t.Values(ds, i)
+			rows[t.ID(ds, i)] = i
 		}
 		m[t.Name] = rows
 	}
@@ -159,7 +159,9 @@ func rowMaps(ds *directory.Dataset) map[string]map[string][]any {
 
 // importPlan is what an import will write, table by table.
 type importPlan struct {
-	upserts map[string][][]any  // rows to insert or update, by table
+	in      *directory.Dataset
+	upserts map[string][]int    // positions in `in` of rows to insert or update, by table
+	meta    directory.Dataset   // provenance rows the import adds
 	deletes map[string][]string // ids to delete, by table
 	counts  map[string]TableCount
 }
@@ -194,8 +196,8 @@ func ownedBy(col string, moreSpecific ...string) func(map[string]any) string {
 	}
 }
 
-func planImport(old *directory.Dataset, oldRows map[string]map[string][]any, in *directory.Dataset, src ImportSource, now string) *importPlan {
-	p := &importPlan{upserts: map[string][][]any{}, deletes: map[string][]string{}, counts: map[string]TableCount{}}
+func planImport(old *directory.Dataset, oldRows map[string]map[string]int, in *directory.Dataset, src ImportSource, now string) *importPlan {
+	p := &importPlan{in: in, upserts: map[string][]int{}, deletes: map[string][]string{}, counts: map[string]TableCount{}}
 	inIDs := map[string]map[string]bool{}
 	for _, t := range directory.Tables {
 		ids := map[string]bool{}
@@ -204,7 +206,11 @@ func planImport(old *directory.Dataset, oldRows map[string]map[string][]any, in 
 			id := t.ID(in, i)
 			ids[id] = true
 			vals := t.Values(in, i)
-			prev, exists := oldRows[t.Name][id]
+			pos, exists := oldRows[t.Name][id]
+			var prev []any
+			if exists {
+				prev = t.Values(old, pos)
+			}
 			switch {
 			case !exists:
 				c.Inserted++
@@ -214,7 +220,7 @@ func planImport(old *directory.Dataset, oldRows map[string]map[string][]any, in 
 			default:
 				c.Updated++
 			}
-			p.upserts[t.Name] = append(p.upserts[t.Name], vals)
+			p.upserts[t.Name] = append(p.upserts[t.Name], i)
 			if t.Name == "service" || t.Name == "organization" {
 				p.provenance(t, prev, vals, src, now)
 			}
@@ -265,18 +271,16 @@ func planImport(old *directory.Dataset, oldRows map[string]map[string][]any, in 
 // service or organisation: one row for a new record, one per changed field
 // for an update.
 func (p *importPlan) provenance(t *directory.Table, prev, vals []any, src ImportSource, now string) {
-	meta := directory.TableNamed("metadata")
 	by := src.UpdatedBy
 	if src.Name != "" {
 		by += " (" + src.Name + ")"
 	}
 	add := func(action, field, before, after string) {
-		m := directory.Dataset{Metadata: []directory.Metadata{{
+		p.meta.Metadata = append(p.meta.Metadata, directory.Metadata{
 			ID: directory.NewUUID(), ResourceID: vals[0].(string), ResourceType: t.Name,
 			LastActionDate: now, LastActionType: action, FieldName: field,
 			PreviousValue: before, ReplacementValue: after, UpdatedBy: by,
-		}}}
-		p.upserts["metadata"] = append(p.upserts["metadata"], meta.Values(&m, 0))
+		})
 		c := p.counts["metadata"]
 		c.Inserted++
 		p.counts["metadata"] = c
@@ -316,11 +320,14 @@ func (d *DB) applyPlan(ctx context.Context, tx *sql.Tx, p *importPlan) error {
 		}
 	}
 	for _, t := range directory.Tables {
-		if err := d.upsertGeneric(ctx, tx, t.Name, t.Columns, 1, p.upserts[t.Name]); err != nil {
+		pos := p.upserts[t.Name]
+		err := d.upsertGeneric(ctx, tx, t.Name, t.Columns, 1, len(pos), func(i int) []any { return t.Values(p.in, pos[i]) })
+		if err != nil {
 			return err
 		}
 	}
-	return nil
+	mt := directory.TableNamed("metadata")
+	return d.upsertGeneric(ctx, tx, mt.Name, mt.Columns, 1, len(p.meta.Metadata), func(i int) []any { return mt.Values(&p.meta, i) })
 }
 
 // ImportRun is one recorded import.

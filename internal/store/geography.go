@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
-	"slices"
 	"strings"
 
 	"throughcare/internal/apperr"
@@ -35,7 +34,7 @@ func (d *DB) ImportPostcodes(ctx context.Context, read func(yield func(geo.Postc
 			if len(batch) == 0 {
 				return nil
 			}
-			err := d.upsertGeneric(ctx, tx, "postcode", postcodeColumns, 1, batch)
+			err := d.upsertGeneric(ctx, tx, "postcode", postcodeColumns, 1, len(batch), func(i int) []any { return batch[i] })
 			batch = batch[:0]
 			return err
 		}
@@ -121,7 +120,7 @@ func (d *DB) ReplaceAreas(ctx context.Context, areas []geo.Area) error {
 		rows = append(rows, []any{string(a.Kind), a.Code, a.Name, string(js), b.MinLat, b.MinLon, b.MaxLat, b.MaxLon})
 	}
 	return d.withTx(ctx, func(tx *sql.Tx) error {
-		return d.upsertGeneric(ctx, tx, "area", []string{"kind", "code", "name", "geojson", "min_lat", "min_lon", "max_lat", "max_lon"}, 2, rows)
+		return d.upsertGeneric(ctx, tx, "area", []string{"kind", "code", "name", "geojson", "min_lat", "min_lon", "max_lat", "max_lon"}, 2, len(rows), func(i int) []any { return rows[i] })
 	})
 }
 
@@ -179,9 +178,11 @@ WHERE min_lat <= $1 AND max_lat >= $1 AND min_lon <= $2 AND max_lon >= $2 ORDER 
 	return out, rows.Err()
 }
 
-// upsertGeneric writes rows into table with a multi-row INSERT that replaces
-// rows whose first keyCols columns match.
-func (d *DB) upsertGeneric(ctx context.Context, tx *sql.Tx, table string, cols []string, keyCols int, rows [][]any) error {
+// upsertGeneric writes n rows into table, row(i) giving the values of row
+// i, with multi-row INSERTs that replace rows whose first keyCols columns
+// match. Rows are built a batch at a time, so a large import never holds all
+// its values at once.
+func (d *DB) upsertGeneric(ctx context.Context, tx *sql.Tx, table string, cols []string, keyCols, n int, row func(i int) []any) error {
 	sets := make([]string, 0, len(cols)-keyCols)
 	for _, c := range cols[keyCols:] {
 		sets = append(sets, c+" = excluded."+c)
@@ -189,12 +190,19 @@ func (d *DB) upsertGeneric(ctx context.Context, tx *sql.Tx, table string, cols [
 	head := `INSERT INTO ` + table + ` (` + strings.Join(cols, ", ") + `) VALUES `
 	tail := ` ON CONFLICT (` + strings.Join(cols[:keyCols], ", ") + `) DO UPDATE SET ` + strings.Join(sets, ", ")
 	per := max(1, min(500, d.dialect.maxParams()/len(cols)))
-	for chunk := range slices.Chunk(rows, per) {
-		args := make([]any, 0, len(chunk)*len(cols))
-		for _, r := range chunk {
-			args = append(args, r...)
+	args := make([]any, 0, per*len(cols))
+	full := head + d.dialect.values(per, len(cols)) + tail
+	for start := 0; start < n; start += per {
+		end := min(start+per, n)
+		args = args[:0]
+		for i := start; i < end; i++ {
+			args = append(args, row(i)...)
 		}
-		if _, err := tx.ExecContext(ctx, head+placeholders(len(chunk), len(cols))+tail, args...); err != nil {
+		q := full
+		if end-start < per {
+			q = head + d.dialect.values(end-start, len(cols)) + tail
+		}
+		if _, err := tx.ExecContext(ctx, q, args...); err != nil {
 			return fmt.Errorf("store: write %s: %w", table, d.dialect.translate(err))
 		}
 	}
