@@ -407,6 +407,8 @@ func TestConcurrentRequests(t *testing.T) {
 		"/openreferral/organizations?search=minds",
 		"/openreferral/taxonomy_terms?top_only=true",
 		"/openreferral/services?format=ndjson",
+		"/api/v1/search?q=counselling&lat=53.2&lon=-0.5",
+		"/api/v1/search?day=th&per_page=2&page=2",
 	}
 	want := make([]string, len(targets))
 	var wg sync.WaitGroup

@@ -188,8 +188,8 @@ func (v *view) serviceAtLocations(q *serviceQuery, pt *point) []int {
 		// its grid; their links are then measured one by one.
 		res := v.e.Search(search.Query{Near: new(pt.geo()), Radius: pt.radius, IncludeInactive: true, Limit: max(v.x.NumServices(), 1)})
 		for _, h := range res.Hits {
-			for _, i := range v.x.ServiceAtLocationIDs(v.x.ServiceAt(h.Service).ID) {
-				check(i)
+			for _, i := range v.svcLinks[h.Service] {
+				check(int(i))
 			}
 		}
 	} else {

@@ -1,20 +1,31 @@
 package api
 
 import (
+	"bytes"
+	"encoding/json"
 	"fmt"
 	"math"
 	"net/http"
+	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 
-	"throughcare/internal/directory"
 	"throughcare/internal/search"
 )
 
-// searchPage is the body of GET /api/v1/search: what the query was
-// understood as, and one page of ranked results in the HSDS list envelope.
-type searchPage struct {
-	Query searchEcho `json:"query"`
-	Page[searchItem]
+// searchHead is the body of GET /api/v1/search without its contents: what
+// the query was understood as, and the HSDS list envelope. The contents
+// (searchItem) are appended to it as JSON; see searchServices.
+type searchHead struct {
+	Query      searchEcho `json:"query"`
+	TotalItems int        `json:"total_items"`
+	TotalPages int        `json:"total_pages"`
+	PageNumber int        `json:"page_number"`
+	Size       int        `json:"size"`
+	FirstPage  bool       `json:"first_page"`
+	LastPage   bool       `json:"last_page"`
+	Empty      bool       `json:"empty"`
 }
 
 // searchEcho is what a search was understood as, so a client can show it
@@ -40,17 +51,16 @@ type searchEcho struct {
 	Sort            string   `json:"sort"`
 }
 
-// searchItem is one result: the service in the HSDS service list form and
-// what the search found out about it.
-type searchItem struct {
-	Service             directory.Service `json:"service"`
-	DistanceM           *int64            `json:"distance_m,omitempty"`
-	Score               float64           `json:"score,omitempty"`
-	ServiceAtLocationID string            `json:"service_at_location_id,omitempty"`
-	Location            *searchLocation   `json:"location,omitempty"`
-	Eligibility         []string          `json:"eligibility"`
-	ServiceTypes        []string          `json:"service_types"`
-}
+// A result in the contents of GET /api/v1/search is an object with these
+// members, in this order (searchServices writes them):
+//
+//	service                 the service in the HSDS service list form
+//	distance_m              metres to its nearest located link; only with a place
+//	score                   keyword relevance; only with keywords
+//	service_at_location_id  see view.searchLink
+//	location                that link's location, as a searchLocation
+//	eligibility             its eligibility codes, sorted
+//	service_types           its service-type codes, sorted
 
 // searchLocation is where a result is delivered: enough to put it on a map.
 type searchLocation struct {
@@ -63,6 +73,10 @@ type searchLocation struct {
 // searchServices answers GET /api/v1/search: the directory search of the
 // web site as JSON. search.Engine.ParseRequest reads the parameters, so
 // every bad one is a 400 that names it.
+//
+// The body is assembled rather than encoded whole: each service's JSON is
+// kept from one request to the next (see view.brief), as encoding the
+// services would otherwise cost more than the search itself.
 func (s *server) searchServices(w http.ResponseWriter, r *http.Request) error {
 	p, err := parseQuery(r)
 	if err != nil {
@@ -74,20 +88,80 @@ func (s *server) searchServices(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	res := v.e.Search(req.Query)
-	body := searchPage{Query: echo(&req, p.str("area")), Page: Page[searchItem]{
+	head := searchHead{
+		Query:      echo(&req, p.str("area")),
 		TotalItems: res.Total,
 		TotalPages: (res.Total + req.PerPage - 1) / req.PerPage,
 		PageNumber: req.Page,
-		Contents:   make([]searchItem, 0, len(res.Hits)),
-	}}
-	body.FirstPage = req.Page == 1
-	body.LastPage = req.Page >= body.TotalPages
-	for _, h := range res.Hits {
-		body.Contents = append(body.Contents, v.searchItem(h, req.Point != nil))
+		FirstPage:  req.Page == 1,
+		Size:       len(res.Hits),
+		Empty:      len(res.Hits) == 0,
 	}
-	body.Size = len(body.Contents)
-	body.Empty = body.Size == 0
-	return writeJSON(w, body)
+	head.LastPage = req.Page >= head.TotalPages
+
+	buf := bodyBuffers.Get().(*bytes.Buffer)
+	defer putBodyBuffer(buf)
+	buf.Reset()
+	enc := json.NewEncoder(buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(head); err != nil {
+		return err
+	}
+	buf.Truncate(buf.Len() - 2) // reopen the object: drop "}\n"
+	buf.WriteString(`,"contents":[`)
+	var num []byte
+	for k, h := range res.Hits {
+		if k > 0 {
+			buf.WriteByte(',')
+		}
+		b := v.brief(h.Service)
+		buf.WriteString(`{"service":`)
+		buf.Write(b.json)
+		if req.Point != nil && h.Distance >= 0 {
+			buf.WriteString(`,"distance_m":`)
+			buf.Write(strconv.AppendInt(num[:0], int64(math.Round(h.Distance)), 10))
+		}
+		if h.Score > 0 {
+			buf.WriteString(`,"score":`)
+			num = appendScore(num[:0], h.Score)
+			buf.Write(num)
+		}
+		sal := h.SAL
+		if sal < 0 {
+			sal = b.firstLink
+		}
+		if sal >= 0 {
+			buf.Write(v.searchLink(sal))
+		}
+		buf.Write(b.codes)
+		buf.WriteByte('}')
+	}
+	buf.WriteString("]}\n")
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Content-Length", strconv.Itoa(buf.Len()))
+	w.WriteHeader(http.StatusOK)
+	w.Write(buf.Bytes())
+	return nil
+}
+
+// bodyBuffers holds buffers for search answers, which are tens of
+// kilobytes each: allocating one a request would keep the garbage
+// collector busy under load.
+var bodyBuffers = sync.Pool{New: func() any { return bytes.NewBuffer(make([]byte, 0, 32<<10)) }}
+
+// putBodyBuffer returns buf to bodyBuffers unless an unusually large answer
+// has grown it.
+func putBodyBuffer(buf *bytes.Buffer) {
+	if buf.Cap() <= 256<<10 {
+		bodyBuffers.Put(buf)
+	}
+}
+
+// appendScore appends a keyword score, rounded to three decimals, as JSON.
+// Scores are positive and far from the range where encoding/json would
+// switch to an exponent, so plain decimals are what it would write too.
+func appendScore(dst []byte, score float64) []byte {
+	return strconv.AppendFloat(dst, math.Round(score*1000)/1000, 'f', -1, 64)
 }
 
 // echo describes req for the query member of the answer.
@@ -119,39 +193,89 @@ func echo(req *search.Request, area string) searchEcho {
 	return e
 }
 
-// searchItem renders hit h. Its service-at-location is the nearest located
-// one the engine chose; without a place it is the service's first located
-// link, or failing that its first link.
-func (v *view) searchItem(h search.Hit, located bool) searchItem {
-	it := searchItem{Service: v.x.ServiceBrief(h.Service), Eligibility: []string{}, ServiceTypes: []string{}}
-	if h.Score > 0 {
-		it.Score = math.Round(h.Score*1000) / 1000
+// brief is what a search result shows of a service whatever the query,
+// already as JSON.
+type brief struct {
+	json      []byte // the service in the HSDS service list form
+	codes     []byte // `,"eligibility":[…],"service_types":[…]`
+	firstLink int    // its first located service-at-location, else its first, else -1
+}
+
+// maxKeptBytes bounds the JSON kept by view.brief and view.searchLink for
+// one snapshot, so a client paging through the whole directory cannot make
+// the server hold a second copy of it. Popular services are asked for
+// first and stay kept.
+const maxKeptBytes = 16 << 20
+
+// keep reports whether n more bytes of JSON may be kept for this snapshot.
+func (v *view) keep(n int) bool { return v.keptBytes.Add(int64(n)) <= maxKeptBytes }
+
+// encodeJSON returns x as JSON without HTML escaping or a final newline.
+func encodeJSON(x any) []byte {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(x); err != nil {
+		// Records of strings and numbers, and pointers to them: encoding
+		// cannot fail.
+		panic(fmt.Sprintf("api: encoding %T: %v", x, err))
 	}
-	if located && h.Distance >= 0 {
-		it.DistanceM = new(int64(math.Round(h.Distance)))
+	return bytes.TrimSuffix(buf.Bytes(), []byte("\n"))
+}
+
+// brief returns service i's brief, kept for the snapshot's later requests
+// while the kept JSON stays under maxKeptBytes.
+func (v *view) brief(i int) *brief {
+	v.briefOnce.Do(func() { v.briefs = make([]atomic.Pointer[brief], v.x.NumServices()) })
+	if b := v.briefs[i].Load(); b != nil {
+		return b
 	}
-	sal := h.SAL
-	if sal < 0 {
-		coords := v.coordinates()
-		for _, i := range v.x.ServiceAtLocationIDs(it.Service.ID) {
-			if sal < 0 || !math.IsNaN(coords[i][0]) && math.IsNaN(coords[sal][0]) {
-				sal = i
-			}
+	types, elig := v.termCodes(i)
+	b := &brief{
+		json: encodeJSON(v.x.ServiceBrief(i)),
+		codes: encodeJSON(struct {
+			Eligibility  []string `json:"eligibility"`
+			ServiceTypes []string `json:"service_types"`
+		}{append([]string{}, elig...), append([]string{}, types...)}),
+		firstLink: -1,
+	}
+	b.codes[0] = ',' // members to follow others, not an object
+	b.codes = b.codes[:len(b.codes)-1]
+	coords := v.coordinates()
+	for _, j := range v.x.ServiceAtLocationIDs(v.x.ServiceAt(i).ID) {
+		if b.firstLink < 0 || !math.IsNaN(coords[j][0]) && math.IsNaN(coords[b.firstLink][0]) {
+			b.firstLink = j
 		}
 	}
-	if sal >= 0 {
-		sl := v.x.ServiceAtLocationAt(sal)
-		it.ServiceAtLocationID = sl.ID
-		if l, ok := v.x.LocationFlat(sl.LocationID); ok {
-			it.Location = &searchLocation{ID: l.ID, Name: l.Name, Latitude: l.Latitude, Longitude: l.Longitude}
-		}
+	if v.keep(len(b.json) + len(b.codes)) {
+		v.briefs[i].Store(b)
 	}
-	types, elig := v.termCodes(h.Service)
-	if types != nil {
-		it.ServiceTypes = types
+	return b
+}
+
+// searchLink returns the members of a result that name service-at-location
+// i and its location, `,"service_at_location_id":…,"location":{…}`, kept
+// like briefs. The link is the nearest located one the engine chose or,
+// without a place, the service's first located link, or failing that its
+// first link.
+func (v *view) searchLink(i int) []byte {
+	v.linkOnce.Do(func() { v.links = make([]atomic.Pointer[[]byte], v.x.NumServiceAtLocations()) })
+	if b := v.links[i].Load(); b != nil {
+		return *b
 	}
-	if elig != nil {
-		it.Eligibility = elig
+	sl := v.x.ServiceAtLocationAt(i)
+	link := struct {
+		ID       string          `json:"service_at_location_id"`
+		Location *searchLocation `json:"location,omitempty"`
+	}{ID: sl.ID}
+	if l, ok := v.x.LocationFlat(sl.LocationID); ok {
+		link.Location = &searchLocation{ID: l.ID, Name: l.Name, Latitude: l.Latitude, Longitude: l.Longitude}
 	}
-	return it
+	b := encodeJSON(link)
+	b[0] = ','
+	b = b[:len(b)-1]
+	if v.keep(len(b)) {
+		v.links[i].Store(&b)
+	}
+	return b
 }

@@ -496,3 +496,27 @@ func validates(t testing.TB, s *schemaSet, url string, doc []byte) error {
 	}
 	return s.schema(t, url).Validate(v)
 }
+
+// Past the budget, briefs and links are still right but no longer kept.
+func TestKeptJSONIsBounded(t *testing.T) {
+	v := newView(search.New(directory.NewIndex(searchFixture())))
+	first := v.brief(0)
+	if v.briefs[0].Load() != first || v.brief(0) != first {
+		t.Fatal("a brief under the budget was not kept")
+	}
+	link := string(v.searchLink(0))
+	if !strings.HasPrefix(link, `,"service_at_location_id":"`+v.x.ServiceAtLocationAt(0).ID+`","location":{"id":`) {
+		t.Errorf("link members %s", link)
+	}
+	v.keptBytes.Store(maxKeptBytes)
+	b := v.brief(1)
+	if v.briefs[1].Load() != nil || !json.Valid(b.json) || !strings.Contains(string(b.json), v.x.ServiceAt(1).ID) {
+		t.Errorf("over the budget: kept %v, json %s", v.briefs[1].Load() != nil, b.json)
+	}
+	if got := string(v.searchLink(1)); v.links[1].Load() != nil || !strings.Contains(got, v.x.ServiceAtLocationAt(1).ID) {
+		t.Errorf("over the budget: link %s kept %v", got, v.links[1].Load() != nil)
+	}
+	if string(v.searchLink(0)) != link {
+		t.Error("a kept link changed")
+	}
+}

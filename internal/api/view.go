@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 	"unicode"
 
@@ -22,14 +23,15 @@ type view struct {
 	e *search.Engine
 	x *directory.Index
 
-	svcOrder []int   // service positions by name, then id
-	svcRank  []int32 // svcRank[i]: place of service i in svcOrder
-	salOrder []int   // service-at-location positions by service, then id
-	salSvc   []int32 // salSvc[i]: position of the service of link i, or -1
-	salRank  []int32 // salRank[i]: place of link i in salOrder
-	orgOrder []int   // organisation positions by name, then id
-	taxOrder []int   // taxonomy positions by name, then id
-	termRank []int32 // termRank[i]: place of term i in name order
+	svcOrder []int     // service positions by name, then id
+	svcRank  []int32   // svcRank[i]: place of service i in svcOrder
+	salOrder []int     // service-at-location positions by service, then id
+	salSvc   []int32   // salSvc[i]: position of the service of link i, or -1
+	salRank  []int32   // salRank[i]: place of link i in salOrder
+	svcLinks [][]int32 // svcLinks[i]: positions of service i's links, in salOrder
+	orgOrder []int     // organisation positions by name, then id
+	taxOrder []int     // taxonomy positions by name, then id
+	termRank []int32   // termRank[i]: place of term i in name order
 
 	textOnce sync.Once
 	text     []string // per service: " word word … " of its searchable fields
@@ -48,6 +50,12 @@ type view struct {
 
 	codeOnce sync.Once
 	codes    map[string]termCode // shipped service-type and eligibility terms by id
+
+	briefOnce sync.Once
+	briefs    []atomic.Pointer[brief] // per service: its search result brief, once kept
+	linkOnce  sync.Once
+	links     []atomic.Pointer[[]byte] // per link: its search result members, once kept
+	keptBytes atomic.Int64             // JSON bytes briefs and links have asked to keep
 }
 
 // newView sorts the snapshot's records for serving.
@@ -80,8 +88,10 @@ func newView(e *search.Engine) *view {
 			strings.Compare(d.ServiceAtLocations[a].ID, d.ServiceAtLocations[b].ID))
 	})
 	v.salRank = make([]int32, len(d.ServiceAtLocations))
+	v.svcLinks = make([][]int32, len(d.Services))
 	for r, i := range v.salOrder {
 		v.salRank[i] = int32(r)
+		v.svcLinks[v.salSvc[i]] = append(v.svcLinks[v.salSvc[i]], int32(i))
 	}
 
 	v.orgOrder = byName(len(d.Organizations), func(i int) (string, string) { return d.Organizations[i].Name, d.Organizations[i].ID })
