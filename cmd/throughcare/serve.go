@@ -209,7 +209,9 @@ func serve(ctx context.Context, e env, db *store.DB, sf serveFlags) error {
 		return err
 	}
 	mux := http.NewServeMux()
-	mux.Handle("/openreferral/", api.New(api.Config{Index: live.Index, Logger: log}))
+	apiHandler := api.New(api.Config{Engine: live.Engine, Postcodes: postcodeLookup(db), Logger: log})
+	mux.Handle(api.Prefix+"/", apiHandler)
+	mux.Handle(api.V1Prefix+"/", apiHandler)
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		fmt.Fprintln(w, "ok")
