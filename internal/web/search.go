@@ -327,7 +327,9 @@ func canonicalQuery(in url.Values) url.Values {
 
 func isProbationCode(code string) bool { return strings.EqualFold(code, probationTermCode) }
 
-func hasPlace(v url.Values) bool { return v.Get("where") != "" || v.Get("lat") != "" || v.Get("lon") != "" }
+func hasPlace(v url.Values) bool {
+	return v.Get("where") != "" || v.Get("lat") != "" || v.Get("lon") != ""
+}
 
 // isFalse reports whether a boolean parameter's value says no.
 func isFalse(s string) bool {

@@ -26,6 +26,8 @@ function startFilter () {
   if (filter) {
     /* eslint-disable-next-line no-new */
     new FilterToggleButton(filter, {
+      // Narrow screens fold the panel anyway; wide ones keep it open.
+      startHidden: false,
       toggleButtonContainer: { selector: '.moj-action-bar__filter' }
     })
   }
