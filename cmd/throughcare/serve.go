@@ -198,7 +198,8 @@ func serve(ctx context.Context, e env, db *store.DB, sf serveFlags) error {
 	go live.watch(ctx, 5*time.Second, log)
 	x := live.Index()
 	site, err := web.New(web.Config{
-		Index:            live.Index,
+		Engine:           live.Engine,
+		Postcodes:        postcodeLookup(db),
 		Dev:              *sf.dev,
 		TilesURL:         *sf.tiles,
 		TilesAttribution: *sf.tilesAttribution,
