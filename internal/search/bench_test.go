@@ -62,4 +62,3 @@ func BenchmarkBuild50k(b *testing.B) {
 		New(x)
 	}
 }
-

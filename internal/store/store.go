@@ -144,14 +144,6 @@ const timeFormat = "2006-01-02T15:04:05.000000Z"
 
 func formatTime(t time.Time) string { return t.UTC().Format(timeFormat) }
 
-func parseTime(s string) (time.Time, error) {
-	t, err := time.Parse(timeFormat, s)
-	if err != nil {
-		return time.Parse(time.RFC3339Nano, s)
-	}
-	return t, nil
-}
-
 // notFound turns sql.ErrNoRows into apperr.NotFound with a message.
 func notFound(err error, what string) error {
 	if errors.Is(err, sql.ErrNoRows) {
