@@ -100,6 +100,10 @@ func (e *Engine) Search(q Query) Result {
 	defer e.pool.Put(sc)
 	sc.next()
 
+	var fl flat
+	if q.Near != nil {
+		fl = newFlat(*q.Near, q.Radius)
+	}
 	cls, ok := e.compile(clauses(analyse(q.Text)))
 	if !ok {
 		return Result{} // a keyword nobody uses matches nothing
@@ -143,7 +147,7 @@ func (e *Engine) Search(q Query) Result {
 	}
 	switch {
 	case geoDriven:
-		e.withinRadius(sc, *q.Near, q.Radius)
+		e.withinRadius(sc, *q.Near, q.Radius, types)
 	case textDriver >= 0:
 		e.clauseDocs(sc, cls[textDriver])
 	default:
@@ -178,9 +182,18 @@ func (e *Engine) Search(q Query) Result {
 		}
 		h := Hit{Service: int(s), SAL: -1, Distance: -1}
 		if q.Near != nil {
-			h.SAL, h.Distance = e.nearest(s, *q.Near)
-			if q.Radius > 0 && (h.Distance < 0 || h.Distance > q.Radius) {
-				continue
+			h.SAL, h.Distance = e.nearestFlat(s, fl)
+			if q.Radius > 0 {
+				// The flat estimate decides clear cases; near the edge the
+				// great-circle distance does.
+				if h.Distance < 0 || h.Distance > q.Radius*(1+fl.margin) {
+					continue
+				}
+				if h.Distance > q.Radius*(1-fl.margin) {
+					if h.SAL, h.Distance = e.nearest(s, *q.Near); h.Distance > q.Radius {
+						continue
+					}
+				}
 			}
 		} else if ls := e.svcLocs[s]; len(ls) > 0 {
 			h.SAL = int(e.locs[ls[0]].sal)
@@ -194,7 +207,14 @@ func (e *Engine) Search(q Query) Result {
 		}
 		sc.hits = append(sc.hits, h)
 	}
-	return e.page(sc.hits, q)
+	res := e.page(sc.hits, q)
+	if q.Near != nil {
+		// Report great-circle distances for the hits shown.
+		for i := range res.Hits {
+			res.Hits[i].SAL, res.Hits[i].Distance = e.nearest(int32(res.Hits[i].Service), *q.Near)
+		}
+	}
+	return res
 }
 
 func has(b []uint64, s int32) bool { return b[s/64]&(1<<(s%64)) != 0 }
@@ -424,7 +444,10 @@ func (e *Engine) radiusSize(p geo.Point, radius float64) int {
 // more than the 5% margin allowed here, so no service within the radius is
 // missed; the exact great-circle check runs later, only on the services
 // that pass the cheaper filters.
-func (e *Engine) withinRadius(sc *scratch, p geo.Point, radius float64) {
+//
+// With service types asked for, services of none of them are skipped here
+// already, which is cheaper than collecting them.
+func (e *Engine) withinRadius(sc *scratch, p geo.Point, radius float64, types [][]uint64) {
 	b := geo.BBoxAround(p, radius)
 	maxLat := max(math.Abs(b.MinLat), math.Abs(b.MaxLat))
 	ky := geo.EarthRadius * math.Pi / 180
@@ -438,10 +461,45 @@ func (e *Engine) withinRadius(sc *scratch, p geo.Point, radius float64) {
 			if dx*dx+dy*dy > limit2 || sc.epoch[l.svc] == sc.cur {
 				continue
 			}
+			if len(types) > 0 && !slices.ContainsFunc(types, func(b []uint64) bool { return has(b, l.svc) }) {
+				continue
+			}
 			sc.epoch[l.svc] = sc.cur
 			sc.cands = append(sc.cands, l.svc)
 		}
 	})
+}
+
+// flat measures distances from one point on a plane scaled for its
+// latitude: accurate to a fraction of a percent over tens of kilometres, and
+// far cheaper than the great-circle formula. margin is the relative error it
+// may make within the radius asked for.
+type flat struct {
+	p      geo.Point
+	kx, ky float64
+	margin float64
+}
+
+func newFlat(p geo.Point, radius float64) flat {
+	ky := geo.EarthRadius * math.Pi / 180
+	return flat{p: p, ky: ky, kx: ky * math.Cos(p.Lat*math.Pi/180), margin: 0.02 + radius/2e6}
+}
+
+func (f flat) dist(q geo.Point) float64 {
+	dx, dy := (q.Lon-f.p.Lon)*f.kx, (q.Lat-f.p.Lat)*f.ky
+	return math.Sqrt(dx*dx + dy*dy)
+}
+
+// nearestFlat is nearest by the flat estimate.
+func (e *Engine) nearestFlat(s int32, f flat) (int, float64) {
+	sal, dist := -1, -1.0
+	for _, li := range e.svcLocs[s] {
+		l := &e.locs[li]
+		if d := f.dist(l.p); dist < 0 || d < dist {
+			sal, dist = int(l.sal), d
+		}
+	}
+	return sal, dist
 }
 
 // nearest returns the nearest located service-at-location of s and its
