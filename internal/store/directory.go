@@ -27,8 +27,9 @@ func loadDirectory(ctx context.Context, q interface {
 	QueryContext(context.Context, string, ...any) (*sql.Rows, error)
 }) (*directory.Dataset, error) {
 	ds := &directory.Dataset{}
+	in := interner{}
 	for _, t := range directory.Tables {
-		if err := loadTable(ctx, q, t, ds); err != nil {
+		if err := loadTable(ctx, q, t, ds, in); err != nil {
 			return nil, err
 		}
 	}
@@ -37,7 +38,7 @@ func loadDirectory(ctx context.Context, q interface {
 
 func loadTable(ctx context.Context, q interface {
 	QueryContext(context.Context, string, ...any) (*sql.Rows, error)
-}, t *directory.Table, ds *directory.Dataset) error {
+}, t *directory.Table, ds *directory.Dataset, in interner) error {
 	rows, err := q.QueryContext(ctx, `/* loadTable */ SELECT `+strings.Join(t.Columns, ", ")+` FROM `+t.Name+` ORDER BY id`)
 	if err != nil {
 		return fmt.Errorf("store: load %s: %w", t.Name, err)
@@ -53,6 +54,9 @@ func loadTable(ctx context.Context, q interface {
 		if err := rows.Scan(ptrs...); err != nil {
 			return fmt.Errorf("store: load %s: %w", t.Name, err)
 		}
+		for i, v := range vals {
+			vals[i] = in.value(v)
+		}
 		if err := app.AppendValues(vals); err != nil {
 			return fmt.Errorf("store: load %s: %w", t.Name, err)
 		}
@@ -61,6 +65,42 @@ func loadTable(ctx context.Context, q interface {
 		return fmt.Errorf("store: load %s: %w", t.Name, err)
 	}
 	return nil
+}
+
+// interner shares one copy of each short string value across a load. A
+// directory repeats the same ids (a service's, an organisation's, a
+// taxonomy term's), codes and words ("active", "physical", "GB") in many
+// rows; sharing them keeps the in-memory directory far smaller.
+type interner map[string]string
+
+// maxInterned bounds the strings worth sharing: UUIDs and short codes, not
+// descriptions.
+const maxInterned = 40
+
+func (in interner) value(v any) any {
+	var s string
+	switch v := v.(type) {
+	case string:
+		s = v
+	case []byte:
+		if len(v) > maxInterned {
+			return string(v)
+		}
+		if have, ok := in[string(v)]; ok {
+			return have
+		}
+		s = string(v)
+	default:
+		return v
+	}
+	if len(s) > maxInterned {
+		return s
+	}
+	if have, ok := in[s]; ok {
+		return have
+	}
+	in[s] = s
+	return s
 }
 
 // ImportSource says where imported data came from, for provenance.
@@ -99,18 +139,41 @@ func (d *DB) ImportDataset(ctx context.Context, in *directory.Dataset, src Impor
 		if err := d.dialect.lockDirectory(ctx, tx); err != nil {
 			return err
 		}
-		old, err := loadDirectory(ctx, tx)
-		if err != nil {
-			return err
+		// Read only the stored tables the import can change: those it
+		// writes to, and the children of any service it holds, which it may
+		// delete. References into other tables are checked by id alone.
+		old := &directory.Dataset{}
+		loaded := map[string]bool{}
+		in2 := interner{}
+		for _, t := range directory.Tables {
+			if t.Len(in) > 0 || (len(in.Services) > 0 && (serviceChildren[t.Name] != nil || t.Name == "attribute")) {
+				if err := loadTable(ctx, tx, t, old, in2); err != nil {
+					return err
+				}
+				loaded[t.Name] = true
+			}
 		}
 		oldRows := rowPositions(old)
 		if validate != nil {
+			ids := map[string]map[string]bool{}
+			var lookupErr error
 			known := func(table, id string) bool {
-				_, ok := oldRows[table][id]
-				return ok
+				if loaded[table] {
+					_, ok := oldRows[table][id]
+					return ok
+				}
+				set, ok := ids[table]
+				if !ok && directory.TableNamed(table) != nil {
+					set, lookupErr = d.tableIDs(ctx, tx, table)
+					ids[table] = set
+				}
+				return set[id]
 			}
 			if err := validate(in, known); err != nil {
 				return err
+			}
+			if lookupErr != nil {
+				return lookupErr
 			}
 		}
 		plan := planImport(old, oldRows, in, src, formatTime(started))
@@ -125,7 +188,7 @@ func (d *DB) ImportDataset(ctx context.Context, in *directory.Dataset, src Impor
 		if err := d.applyPlan(ctx, tx, plan); err != nil {
 			return err
 		}
-		_, err = tx.ExecContext(ctx, `/* ImportDataset */ INSERT INTO import_run
+		_, err := tx.ExecContext(ctx, `/* ImportDataset */ INSERT INTO import_run
 (started_at, finished_at, source, format, updated_by, inserted, updated, deleted, unchanged)
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
 			formatTime(started), formatTime(d.Now()), src.Name, src.Format, src.UpdatedBy,
@@ -141,6 +204,24 @@ VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
 		}
 	}
 	return res, nil
+}
+
+// tableIDs returns the ids stored in one directory table.
+func (d *DB) tableIDs(ctx context.Context, tx *sql.Tx, table string) (map[string]bool, error) {
+	rows, err := tx.QueryContext(ctx, `/* tableIDs */ SELECT id FROM `+directory.TableNamed(table).Name)
+	if err != nil {
+		return nil, fmt.Errorf("store: ids of %s: %w", table, err)
+	}
+	defer rows.Close()
+	set := map[string]bool{}
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		set[id] = true
+	}
+	return set, rows.Err()
 }
 
 // rowPositions indexes every row of ds by table and id.
