@@ -45,9 +45,6 @@ type view struct {
 	coordOnce sync.Once
 	coords    [][2]float64 // per link: its location's latitude and longitude, or NaN
 
-	areaOnce sync.Once
-	areas    [][]serviceArea // per service: its declared service areas
-
 	codeOnce sync.Once
 	codes    map[string]termCode // shipped service-type and eligibility terms by id
 
@@ -381,53 +378,6 @@ func (v *view) coordinates() [][2]float64 {
 	return v.coords
 }
 
-// serviceArea is a declared service area reduced to what a place can be
-// checked against: a GSS area code and/or a GeoJSON extent.
-type serviceArea struct {
-	code  string
-	shape *geo.Shape
-}
-
-// serviceAreas returns the declared areas of every service, by position.
-func (v *view) serviceAreas() [][]serviceArea {
-	v.areaOnce.Do(func() {
-		d := v.x.Dataset()
-		v.areas = make([][]serviceArea, len(d.Services))
-		svcPos := make(map[string]int, len(d.Services))
-		for i := range d.Services {
-			svcPos[d.Services[i].ID] = i
-		}
-		for k := range d.ServiceAreas {
-			a := &d.ServiceAreas[k]
-			i, ok := svcPos[a.ServiceID]
-			if !ok {
-				continue
-			}
-			sa := serviceArea{code: areaCode(a.URI)}
-			if a.Extent != "" && (a.ExtentType == "" || strings.EqualFold(a.ExtentType, "geojson")) {
-				if sh, err := geo.ParseShape([]byte(a.Extent)); err == nil {
-					sa.shape = sh
-				}
-			}
-			v.areas[i] = append(v.areas[i], sa)
-		}
-	})
-	return v.areas
-}
-
-// areaCode returns the GSS code that ends an area URI, such as
-// http://statistics.data.gov.uk/id/statistical-geography/E07000138, or ""
-// when it does not end in one.
-func areaCode(uri string) string {
-	if i := strings.LastIndexAny(uri, "/#:"); i >= 0 {
-		uri = uri[i+1:]
-	}
-	if geo.IsGSSCode(uri) {
-		return strings.ToUpper(uri)
-	}
-	return ""
-}
-
 // mayServe reports whether service i may serve a place: a point and, for a
 // postcode, the codes of the areas it lies in (nil when not known). HSDS
 // asks that a service which declares service areas be listed only where
@@ -436,13 +386,13 @@ func areaCode(uri string) string {
 // extent) gives the service the benefit of the doubt, as does declaring no
 // area at all.
 func (v *view) mayServe(i int, p geo.Point, codes map[string]bool) bool {
-	areas := v.serviceAreas()[i]
+	areas := v.e.ServiceAreas(i)
 	if len(areas) == 0 {
 		return true
 	}
 	for _, a := range areas {
-		checkable := a.shape != nil || a.code != "" && codes != nil
-		if !checkable || a.code != "" && codes[a.code] || a.shape != nil && a.shape.Contains(p) {
+		checkable := a.Shape != nil || a.Code != "" && codes != nil
+		if !checkable || a.Code != "" && codes[a.Code] || a.Shape != nil && a.Shape.Contains(p) {
 			return true
 		}
 	}

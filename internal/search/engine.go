@@ -48,9 +48,11 @@ type slot struct {
 	open, close int16 // minutes since midnight; close <= open runs past midnight
 }
 
-type area struct {
-	code  string     // GSS code from the area's uri, if any
-	shape *geo.Shape // parsed GeoJSON extent, if any
+// Area is a service's declared service area, reduced to what a place can
+// be checked against.
+type Area struct {
+	Code  string     // GSS code from the area's uri, if any
+	Shape *geo.Shape // parsed GeoJSON extent, if any
 }
 
 // Engine answers queries over one snapshot of the directory.
@@ -74,7 +76,7 @@ type Engine struct {
 	maxAge   []float64
 	inactive []bool
 	orgOf    []string
-	areas    [][]area
+	areas    [][]Area
 	rank     []int32 // position of each service in name order, for stable ties
 
 	pool sync.Pool // *scratch
@@ -96,7 +98,7 @@ func New(x *directory.Index) *Engine {
 		x: x, n: n, vocab: map[string]int32{},
 		docs: make([][]docTerm, n), open: make([][]slot, n),
 		minAge: make([]float64, n), maxAge: make([]float64, n), inactive: make([]bool, n),
-		orgOf: make([]string, n), areas: make([][]area, n), svcLocs: make([][]int32, n),
+		orgOf: make([]string, n), areas: make([][]Area, n), svcLocs: make([][]int32, n),
 		tagged: map[string][]uint64{}, grid: map[[2]int32][]int32{},
 	}
 	svcPos := make(map[string]int32, n)
@@ -269,15 +271,13 @@ func New(x *directory.Index) *Engine {
 		if !ok {
 			continue
 		}
-		ar := area{code: areaCode(a.URI)}
+		ar := Area{Code: AreaCode(a.URI)}
 		if a.Extent != "" && (a.ExtentType == "" || strings.EqualFold(a.ExtentType, "geojson")) {
 			if sh, err := geo.ParseShape([]byte(a.Extent)); err == nil {
-				ar.shape = sh
+				ar.Shape = sh
 			}
 		}
-		if ar.code != "" || ar.shape != nil {
-			e.areas[s] = append(e.areas[s], ar)
-		}
+		e.areas[s] = append(e.areas[s], ar)
 	}
 
 	byName := make([]int32, n)
@@ -297,10 +297,10 @@ func New(x *directory.Index) *Engine {
 	return e
 }
 
-// areaCode returns the GSS code at the end of an area URI such as
+// AreaCode returns the GSS code at the end of an area URI such as
 // http://statistics.data.gov.uk/id/statistical-geography/E07000138, or the
-// URI itself when it is a bare code.
-func areaCode(uri string) string {
+// URI itself when it is a bare code, or "" when it ends in no GSS code.
+func AreaCode(uri string) string {
 	if i := strings.LastIndexAny(uri, "/#:"); i >= 0 {
 		uri = uri[i+1:]
 	}
@@ -377,6 +377,11 @@ func (s slot) openAt(d time.Weekday, m int) bool {
 		return (on && m >= o) || (prev && m < c)
 	}
 }
+
+// ServiceAreas returns the declared service areas of service i, in the
+// directory's order; an area whose uri holds no code and whose extent is
+// not GeoJSON has neither field set.
+func (e *Engine) ServiceAreas(i int) []Area { return e.areas[i] }
 
 // NumServices returns how many services the engine indexes.
 func (e *Engine) NumServices() int { return e.n }

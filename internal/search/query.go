@@ -518,10 +518,10 @@ func (e *Engine) nearest(s int32, p geo.Point) (int, float64) {
 // covers reports whether a service area of s holds p or has one of codes.
 func (e *Engine) covers(s int32, p *geo.Point, codes map[string]bool) bool {
 	for _, a := range e.areas[s] {
-		if a.code != "" && codes[a.code] {
+		if a.Code != "" && codes[a.Code] {
 			return true
 		}
-		if p != nil && a.shape != nil && a.shape.Contains(*p) {
+		if p != nil && a.Shape != nil && a.Shape.Contains(*p) {
 			return true
 		}
 	}
