@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 
 	"github.com/jackc/pgx/v5/pgconn"
@@ -79,29 +80,21 @@ func (postgresDialect) translate(err error) error {
 // prepare; anonymous ? parameters bind by position at no such cost. Only the
 // generated multi-row inserts use them.
 func (sqliteDialect) values(rows, cols int) string {
-	var b strings.Builder
-	b.Grow(rows * (cols*2 + 3))
-	for r := range rows {
-		if r > 0 {
-			b.WriteByte(',')
-		}
-		b.WriteByte('(')
-		for c := range cols {
-			if c > 0 {
-				b.WriteByte(',')
-			}
-			b.WriteByte('?')
-		}
-		b.WriteByte(')')
-	}
-	return b.String()
+	return valuesList(rows, cols, func(*strings.Builder, int) {}, '?')
 }
 
 func (postgresDialect) values(rows, cols int) string { return placeholders(rows, cols) }
 
 // placeholders returns "($1,$2,…),($n+1,…)" for rows × cols parameters.
 func placeholders(rows, cols int) string {
+	return valuesList(rows, cols, func(b *strings.Builder, n int) { b.WriteString(strconv.Itoa(n)) }, '$')
+}
+
+// valuesList writes rows × cols parameters, each as mark followed by what
+// number writes for its 1-based position.
+func valuesList(rows, cols int, number func(b *strings.Builder, n int), mark byte) string {
 	var b strings.Builder
+	b.Grow(rows * (cols*4 + 3))
 	n := 1
 	for r := range rows {
 		if r > 0 {
@@ -112,7 +105,8 @@ func placeholders(rows, cols int) string {
 			if c > 0 {
 				b.WriteByte(',')
 			}
-			fmt.Fprintf(&b, "$%d", n)
+			b.WriteByte(mark)
+			number(&b, n)
 			n++
 		}
 		b.WriteByte(')')
