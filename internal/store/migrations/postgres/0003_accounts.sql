@@ -56,7 +56,7 @@ CREATE TABLE session (
     expires_at TEXT NOT NULL
 );
 
-CREATE INDEX session_user ON session (user_id);
+CREATE INDEX session_by_user ON session (user_id);
 
 -- The audit log (package audit). Rows are only ever appended: the trigger
 -- below refuses to change or delete one.
