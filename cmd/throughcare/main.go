@@ -66,6 +66,8 @@ func commands() []command {
 		{"migrate", "bring the database schema and the shipped taxonomy up to date", runMigrate},
 		{"import", "import an HSDS 3.0, ORUK v1 or HSDS CSV datapackage file", runImport},
 		{"export", "export the directory as HSDS JSON, ndjson or a CSV datapackage", runExport},
+		{"user", "add users (the first administrator, on a new database)", runUser},
+		{"audit", "verify the audit log's hash chain", runAudit},
 		{"version", "print the version", runVersion},
 	}
 }
