@@ -17,24 +17,6 @@ import (
 // after the row before it, and the two hashes are stored as lower-case
 // hexadecimal text so both engines hold them alike.
 
-// auditLockKey is an arbitrary constant naming the audit log's advisory
-// lock on PostgreSQL.
-const auditLockKey = 7301155
-
-// lockAudit serialises appends to the audit log within tx, so that two
-// writers never read the same head and fork the chain. SQLite transactions
-// here begin IMMEDIATE and so already hold the only write lock; PostgreSQL
-// takes a transaction-scoped advisory lock of the log's own.
-func (d *DB) lockAudit(ctx context.Context, tx *sql.Tx) error {
-	if _, ok := d.dialect.(postgresDialect); !ok {
-		return nil
-	}
-	if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock($1)`, auditLockKey); err != nil {
-		return fmt.Errorf("store: lock audit log: %w", err)
-	}
-	return nil
-}
-
 // AppendAudit validates ev, seals it after the last stored event and
 // appends it in a transaction of its own. It returns the event as stored
 // (with Seq and hashes), or an Invalid error naming the field. Changes that
@@ -58,7 +40,7 @@ func (d *DB) AppendAudit(ctx context.Context, ev audit.Event) (audit.Event, erro
 // appendAudit reads the chain head within tx (after taking the audit lock),
 // seals ev after it and inserts it. The caller validates ev.
 func (d *DB) appendAudit(ctx context.Context, tx *sql.Tx, ev audit.Event) (audit.Event, error) {
-	if err := d.lockAudit(ctx, tx); err != nil {
+	if err := d.dialect.lock(ctx, tx, auditLock); err != nil {
 		return audit.Event{}, err
 	}
 	var (

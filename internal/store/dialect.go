@@ -22,8 +22,9 @@ type dialect interface {
 	name() string
 	// maxParams is how many bind parameters one statement may carry.
 	maxParams() int
-	// lockDirectory serialises writers of the directory tables within tx.
-	lockDirectory(ctx context.Context, tx *sql.Tx) error
+	// lock serialises, within tx, the writers of one part of the database,
+	// named by key (directoryLock, auditLock).
+	lock(ctx context.Context, tx *sql.Tx, key int64) error
 	// translate turns engine errors into apperr kinds where one fits.
 	translate(err error) error
 	// values returns the VALUES list for a multi-row insert.
@@ -35,8 +36,9 @@ type sqliteDialect struct{}
 func (sqliteDialect) name() string   { return "sqlite" }
 func (sqliteDialect) maxParams() int { return 32000 }
 
-// SQLite transactions here begin IMMEDIATE, so the write lock is already held.
-func (sqliteDialect) lockDirectory(context.Context, *sql.Tx) error { return nil }
+// SQLite transactions here begin IMMEDIATE, so the only write lock is
+// already held.
+func (sqliteDialect) lock(context.Context, *sql.Tx, int64) error { return nil }
 
 func (sqliteDialect) translate(err error) error {
 	if se, ok := errors.AsType[*sqlite.Error](err); ok {
@@ -55,12 +57,19 @@ type postgresDialect struct{}
 func (postgresDialect) name() string   { return "postgres" }
 func (postgresDialect) maxParams() int { return 65000 }
 
-// directoryLockKey is an arbitrary constant naming the directory's advisory lock.
-const directoryLockKey = 7301154
+// Keys of the advisory locks that serialise writers on PostgreSQL;
+// arbitrary constants, one per part of the database.
+const (
+	directoryLock int64 = 7301154
+	auditLock     int64 = 7301155
+)
 
-func (postgresDialect) lockDirectory(ctx context.Context, tx *sql.Tx) error {
-	_, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock($1)`, directoryLockKey)
-	return err
+// PostgreSQL takes a transaction-scoped advisory lock.
+func (postgresDialect) lock(ctx context.Context, tx *sql.Tx, key int64) error {
+	if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock($1)`, key); err != nil {
+		return fmt.Errorf("store: lock: %w", err)
+	}
+	return nil
 }
 
 func (postgresDialect) translate(err error) error {

@@ -136,7 +136,7 @@ func (d *DB) ImportDataset(ctx context.Context, in *directory.Dataset, src Impor
 	res := ImportResult{ByTable: map[string]TableCount{}}
 	started := d.Now()
 	err := d.withTx(ctx, func(tx *sql.Tx) error {
-		if err := d.dialect.lockDirectory(ctx, tx); err != nil {
+		if err := d.dialect.lock(ctx, tx, directoryLock); err != nil {
 			return err
 		}
 		// Read only the stored tables the import can change: those it

@@ -73,7 +73,7 @@ func (d *DB) Migrate(ctx context.Context) ([]string, error) {
 func (d *DB) applyMigration(ctx context.Context, m Migration) (bool, error) {
 	var done bool
 	err := d.withTx(ctx, func(tx *sql.Tx) error {
-		if err := d.dialect.lockDirectory(ctx, tx); err != nil {
+		if err := d.dialect.lock(ctx, tx, directoryLock); err != nil {
 			return err
 		}
 		var n int
