@@ -122,14 +122,47 @@ func TestImportExportRoundTrip(t *testing.T) {
 func TestImportBadFileChangesNothing(t *testing.T) {
 	dir := t.TempDir()
 	db := "sqlite:" + filepath.Join(dir, "bad.db")
-	bad := filepath.Join(dir, "bad.json")
-	os.WriteFile(bad, []byte(`{"id": "not-a-uuid", "name": "X", "status": "active"}`), 0o644)
-	_, _, err := runCmd(t, nil, "import", "--db", db, bad)
-	if err == nil || !strings.Contains(err.Error(), "bad.json") || !strings.Contains(err.Error(), "nothing was imported") {
-		t.Fatalf("err = %v", err)
+	good := filepath.Join(dir, "good.json")
+	if _, _, err := runCmd(t, nil, "demo", "--generate", "20", "--out", good); err != nil {
+		t.Fatal(err)
 	}
-	if exitCode(err) != 2 {
-		t.Errorf("exit code = %d, want 2 for bad input", exitCode(err))
+	if _, _, err := runCmd(t, nil, "import", "--db", db, good); err != nil {
+		t.Fatal(err)
+	}
+	export := func(name string) string {
+		out := filepath.Join(dir, name)
+		if _, _, err := runCmd(t, nil, "export", "--db", db, "--format", "ndjson", "--out", out); err != nil {
+			t.Fatal(err)
+		}
+		b, err := os.ReadFile(out)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(b)
+	}
+	before := export("before.ndjson")
+
+	svc, attr, term := "3fa85f64-5717-4562-b3fc-2c963f66afa6", "3fa85f64-5717-4562-b3fc-2c963f66afa8", "3fa85f64-5717-4562-b3fc-2c963f66afa9"
+	for _, tc := range []struct{ name, body, want string }{
+		{"syntax.json", "{\"id\": \"x\",\n \"name\": }", "syntax.json:2:10"},
+		{"id.json", `{"id": "not-a-uuid", "name": "X", "status": "active"}`, "id"},
+		{"type.json", `{"id": "` + svc + `", "name": "X", "status": "active", "minimum_age": "ten"}`, "minimum_age"},
+		{"required.json", `{"id": "` + svc + `", "status": "active"}`, "name"},
+		{"term.json", `{"id": "` + svc + `", "name": "X", "status": "active", "attributes": [{"id": "` + attr + `", "taxonomy_term_id": "` + term + `"}]}`, "unknown taxonomy term"},
+		{"empty.json", "", "file is empty"},
+	} {
+		path := filepath.Join(dir, tc.name)
+		os.WriteFile(path, []byte(tc.body), 0o644)
+		_, _, err := runCmd(t, nil, "import", "--db", db, path)
+		if err == nil || !strings.Contains(err.Error(), tc.name) || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s: err = %v, want the file name and %q", tc.name, err, tc.want)
+		}
+		if exitCode(err) != 2 {
+			t.Errorf("%s: exit code = %d, want 2 for bad input", tc.name, exitCode(err))
+		}
+	}
+	if after := export("after.ndjson"); after != before {
+		t.Error("a rejected import changed the directory")
 	}
 }
 
