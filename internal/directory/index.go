@@ -1,9 +1,6 @@
 package directory
 
-import (
-	"slices"
-	"strings"
-)
+import "strings"
 
 // Index is an immutable in-memory view of a Dataset, with every record
 // reachable by id and every child reachable from its parent, so that nested
@@ -330,9 +327,6 @@ func (x *Index) Organization(id string) (Organization, bool) {
 // ServicesOf returns the positions of an organisation's services.
 func (x *Index) ServicesOf(orgID string) []int { return x.orgServices[orgID] }
 
-// NumTaxonomies returns the number of taxonomies.
-func (x *Index) NumTaxonomies() int { return len(x.d.Taxonomies) }
-
 // TaxonomyAt returns the taxonomy at position i.
 func (x *Index) TaxonomyAt(i int) *Taxonomy { return &x.d.Taxonomies[i] }
 
@@ -401,17 +395,4 @@ func (x *Index) TermByCode(taxonomyID, code string) (TaxonomyTerm, bool) {
 		}
 	}
 	return TaxonomyTerm{}, false
-}
-
-// HasTerm reports whether a term with this id exists.
-func (x *Index) HasTerm(id string) bool { _, ok := x.term[id]; return ok }
-
-// SortedServiceIDs returns all service ids in lexical order.
-func (x *Index) SortedServiceIDs() []string {
-	out := make([]string, 0, len(x.svc))
-	for id := range x.svc {
-		out = append(out, id)
-	}
-	slices.Sort(out)
-	return out
 }
