@@ -64,7 +64,8 @@ func (l *liveIndex) reload(ctx context.Context) error {
 }
 
 // watch reloads whenever another process has changed the directory, until
-// ctx ends. Writes made through this process reload at once instead.
+// ctx ends. Every directory write so far comes from another process (the
+// import command), so polling the store is what keeps the index current.
 func (l *liveIndex) watch(ctx context.Context, every time.Duration, log *slog.Logger) {
 	t := time.NewTicker(every)
 	defer t.Stop()
