@@ -72,6 +72,13 @@ const (
 	// aggregate reports with small numbers suppressed.
 	ReportAggregate Action = "report.aggregate"
 
+	// SignIn: everyone (the sign-in, password-reset and single-sign-on
+	// pages).
+	SignIn Action = "account.sign_in"
+	// AccountManage: any signed-in user, for their own account (password,
+	// second factor, sessions, signing out).
+	AccountManage Action = "account.manage"
+
 	// TokenManage: any signed-in user, for their own API tokens.
 	TokenManage Action = "token.manage"
 	// SubscriptionManage: any signed-in user, for their own area
@@ -137,6 +144,9 @@ var rules = map[Action]rule{
 
 	ReportRead:      {own: []Role{RoleCommissioner, RoleProvider}},
 	ReportAggregate: {anyOrg: []Role{RoleCommissioner, RoleAnalyst}},
+
+	SignIn:        {public: true},
+	AccountManage: {self: true},
 
 	TokenManage:        {self: true},
 	SubscriptionManage: {self: true},

@@ -59,6 +59,11 @@ var wantCan = map[Action]map[Role]string{
 	},
 	ReportAggregate: {RoleCommissioner: allScopes, RoleAnalyst: allScopes},
 
+	SignIn: everyone(),
+	AccountManage: {
+		RoleProvider: "mine", RolePractitioner: "mine", RoleCommissioner: "mine", RoleAnalyst: "mine",
+	},
+
 	TokenManage: {
 		RoleProvider: "mine", RolePractitioner: "mine", RoleCommissioner: "mine", RoleAnalyst: "mine",
 	},

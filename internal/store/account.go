@@ -68,6 +68,18 @@ func (d *DB) OrganisationByName(ctx context.Context, name string) (account.Organ
 	return o, nil
 }
 
+// OrganisationByHSDS returns the organisation that owns the HSDS
+// organization hsdsID (whose staff edit its listings), or a NotFound error
+// when no organisation has claimed it.
+func (d *DB) OrganisationByHSDS(ctx context.Context, hsdsID string) (account.Organisation, error) {
+	row := d.db.QueryRowContext(ctx, `/* OrganisationByHSDS */ SELECT `+organisationColumns+` FROM organisation WHERE hsds_organization_id = $1 ORDER BY created_at LIMIT 1`, hsdsID)
+	o, err := scanOrganisation(row)
+	if err != nil {
+		return account.Organisation{}, fmt.Errorf("store: organisation for HSDS organization %s: %w", hsdsID, notFound(err, "organisation"))
+	}
+	return o, nil
+}
+
 // Organisations returns every organisation, ordered by name.
 func (d *DB) Organisations(ctx context.Context) ([]account.Organisation, error) {
 	rows, err := d.db.QueryContext(ctx, `/* Organisations */ SELECT `+organisationColumns+` FROM organisation ORDER BY name, id`)

@@ -128,3 +128,24 @@ func TestAccounts(t *testing.T) {
 		}
 	})
 }
+
+func TestOrganisationByHSDS(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		const hsdsID = "0b4f5a57-3c1e-4a43-9d6c-5e2f1d7a9b10"
+		o, err := db.CreateOrganisation(ctx, account.Organisation{Name: "Riverside Talking Therapies", Kind: account.KindNHSTrust, HSDSOrganizationID: hsdsID})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.CreateOrganisation(ctx, account.Organisation{Name: "Unlinked", Kind: account.KindOther}); err != nil {
+			t.Fatal(err)
+		}
+		got, err := db.OrganisationByHSDS(ctx, hsdsID)
+		if err != nil || got.ID != o.ID {
+			t.Errorf("OrganisationByHSDS = %+v, %v; want %s", got, err, o.ID)
+		}
+		if _, err := db.OrganisationByHSDS(ctx, "9a3e4f0c-0000-4000-8000-000000000000"); !errors.Is(err, apperr.NotFound) {
+			t.Errorf("unclaimed HSDS organization: %v, want NotFound", err)
+		}
+	})
+}
