@@ -220,4 +220,31 @@ func TestDemoServes(t *testing.T) {
 	if home.StatusCode != 200 || !bytes.Contains(bytes.ToLower(body), []byte("demo")) {
 		t.Errorf("home page: status %d, demo label missing", home.StatusCode)
 	}
+
+	// Every route carries the security headers, the API's and the health
+	// check's as much as the pages', and refuses forged cross-origin posts.
+	for _, path := range []string{"/", "/openreferral/services", "/api/v1/search?q=x", "/healthz"} {
+		res, err := http.Get("http://" + addr + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		h := res.Header
+		if h.Get("X-Content-Type-Options") != "nosniff" || h.Get("Referrer-Policy") == "" || !strings.Contains(h.Get("Content-Security-Policy"), "frame-ancestors 'none'") {
+			t.Errorf("%s: security headers missing: %v", path, h)
+		}
+	}
+	for _, path := range []string{"/sign-out", "/openreferral/services", "/healthz"} {
+		req, _ := http.NewRequest(http.MethodPost, "http://"+addr+path, strings.NewReader("x=1"))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		req.Header.Set("Origin", "https://evil.example")
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		if res.StatusCode != http.StatusForbidden {
+			t.Errorf("forged cross-origin POST %s: status %d, want 403", path, res.StatusCode)
+		}
+	}
 }

@@ -111,6 +111,7 @@ func postcodeLookup(db *store.DB) search.PostcodeLookup {
 type serveFlags struct {
 	db, addr, tiles, tilesAttribution *string
 	dev                               *bool
+	site                              *siteFlags
 }
 
 func addServeFlags(fs *flag.FlagSet, e env) serveFlags {
@@ -120,6 +121,7 @@ func addServeFlags(fs *flag.FlagSet, e env) serveFlags {
 		tiles:            stringFlag(fs, e, "tiles", "", "map tile URL template, e.g. https://tiles.example/{z}/{x}/{y}.png (empty: plain background)"),
 		tilesAttribution: stringFlag(fs, e, "tiles-attribution", "", "attribution text the tile provider requires"),
 		dev:              fs.Bool("dev", false, "read templates and static files from disk (for development)"),
+		site:             addSiteFlags(fs, e),
 	}
 }
 
@@ -198,6 +200,15 @@ func serve(ctx context.Context, e env, db *store.DB, sf serveFlags) error {
 	}
 	go live.watch(ctx, 5*time.Second, log)
 	x := live.Index()
+	ln, err := net.Listen("tcp", *sf.addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", *sf.addr, err)
+	}
+	defer ln.Close()
+	sc, err := sf.site.resolve("http://"+displayAddr(ln.Addr()), log)
+	if err != nil {
+		return err
+	}
 	site, err := web.New(web.Config{
 		Engine:           live.Engine,
 		Postcodes:        postcodeLookup(db),
@@ -206,6 +217,14 @@ func serve(ctx context.Context, e env, db *store.DB, sf serveFlags) error {
 		TilesAttribution: *sf.tilesAttribution,
 		Logger:           log,
 		Demo:             hasDemoData(x),
+		DB:               db,
+		Mailer:           sc.mailer,
+		LinkKey:          sc.linkKey,
+		BaseURL:          sc.baseURL,
+		SecureCookies:    sc.secure,
+		SessionIdle:      sc.sessionIdle,
+		SessionMaxAge:    sc.sessionMaxAge,
+		DirectoryChanged: live.reload,
 	})
 	if err != nil {
 		return err
@@ -220,12 +239,8 @@ func serve(ctx context.Context, e env, db *store.DB, sf serveFlags) error {
 	})
 	mux.Handle("/", site)
 
-	ln, err := net.Listen("tcp", *sf.addr)
-	if err != nil {
-		return fmt.Errorf("listen on %s: %w", *sf.addr, err)
-	}
 	srv := &http.Server{
-		Handler:           mux,
+		Handler:           baseline(mux),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      2 * time.Minute,
@@ -264,4 +279,25 @@ func displayAddr(a net.Addr) string {
 		host = "localhost"
 	}
 	return net.JoinHostPort(host, port)
+}
+
+// baseline applies the security rules every route shares, the API's and
+// /healthz as much as the web site's: browsers may not send unsafe
+// cross-origin requests (http.CrossOriginProtection; machine clients, which
+// send neither Origin nor Sec-Fetch-Site, are not affected), and every
+// response says not to sniff content types, not to be framed, and to keep
+// to HTTPS once reached over it. The web site sets its own fuller
+// Content-Security-Policy on top.
+func baseline(next http.Handler) http.Handler {
+	cop := http.NewCrossOriginProtection()
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h := w.Header()
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("Referrer-Policy", "same-origin")
+		h.Set("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'")
+		if r.TLS != nil {
+			h.Set("Strict-Transport-Security", "max-age=63072000; includeSubDomains")
+		}
+		cop.Handler(next).ServeHTTP(w, r)
+	})
 }

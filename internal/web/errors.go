@@ -45,6 +45,15 @@ func statusOf(err error) int {
 // (not found, bad input) are not logged.
 func (s *Server) serveError(w http.ResponseWriter, r *http.Request, err error) {
 	status := statusOf(err)
+	if status == http.StatusUnauthorized && userOf(r) == nil {
+		// Signing in might help: send the visitor to do so, and back.
+		http.Redirect(w, r, signInURL(r), http.StatusSeeOther)
+		return
+	}
+	var tooBig *http.MaxBytesError
+	if errors.As(err, &tooBig) {
+		status, err = http.StatusRequestEntityTooLarge, apperr.Errorf(apperr.Invalid, "The form sent was larger than this site accepts (%d bytes).", tooBig.Limit)
+	}
 	p := &ErrorPage{Status: status}
 	switch status {
 	case http.StatusNotFound:

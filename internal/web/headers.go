@@ -65,3 +65,29 @@ func securityHeaders(next http.Handler, csp string) http.Handler {
 		next.ServeHTTP(w, r)
 	})
 }
+
+// DefaultMaxFormBytes is the largest request body a page accepts when
+// Config.MaxFormBytes is zero. The forms are short text; imports go through
+// the command line.
+const DefaultMaxFormBytes = 1 << 20
+
+// protect refuses cross-origin requests with unsafe methods (a form on
+// another site posting to ours), using the browser's Sec-Fetch-Site and
+// Origin headers as http.CrossOriginProtection does, and caps the size of
+// every request body.
+func (s *Server) protect(next http.Handler) http.Handler {
+	limit := s.cfg.MaxFormBytes
+	if limit <= 0 {
+		limit = DefaultMaxFormBytes
+	}
+	cop := http.NewCrossOriginProtection()
+	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s.serveError(w, r, apperr.Errorf(apperr.Forbidden, "This form was sent from another website, so it was refused. Go back to the page on this site and try again."))
+	}))
+	return cop.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Body != nil && r.Body != http.NoBody {
+			r.Body = http.MaxBytesReader(w, r.Body, limit)
+		}
+		next.ServeHTTP(w, r)
+	}))
+}

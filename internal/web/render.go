@@ -12,6 +12,8 @@ import (
 	"sync"
 	"unicode"
 	"unicode/utf8"
+
+	"throughcare/internal/account"
 )
 
 // pageSet holds one template per page, each made of the layout, the
@@ -24,9 +26,9 @@ type pageSet struct {
 	pages map[string]*template.Template
 }
 
-// pageNames lists every page template, by file name under pages/ without
-// ".tmpl". Parsing checks that each exists and that no other is there.
-var pageNames = []string{"home", "search", "service", "organisation", "about-data", "accessibility", "error"}
+// requiredPages must exist among the page templates (pages/NAME.tmpl):
+// the error page is what every failure renders.
+var requiredPages = []string{"error"}
 
 func newPageSet(fsys fs.FS, assetURL func(string) string, dev bool) (*pageSet, error) {
 	ps := &pageSet{fsys: fsys, dev: dev, funcs: templateFuncs(assetURL)}
@@ -48,7 +50,7 @@ func (ps *pageSet) parse() (map[string]*template.Template, error) {
 	if err != nil {
 		return nil, fmt.Errorf("web: listing page templates: %w", err)
 	}
-	pages := make(map[string]*template.Template, len(pageNames))
+	pages := make(map[string]*template.Template, len(files))
 	for _, f := range files {
 		name := strings.TrimSuffix(path.Base(f), ".tmpl")
 		t, err := template.Must(base.Clone()).ParseFS(ps.fsys, f)
@@ -57,13 +59,10 @@ func (ps *pageSet) parse() (map[string]*template.Template, error) {
 		}
 		pages[name] = t
 	}
-	for _, name := range pageNames {
+	for _, name := range requiredPages {
 		if pages[name] == nil {
 			return nil, fmt.Errorf("web: page template pages/%s.tmpl is missing", name)
 		}
-	}
-	if len(pages) != len(pageNames) {
-		return nil, fmt.Errorf("web: pages/ has %d templates, want the %d in pageNames", len(pages), len(pageNames))
 	}
 	return pages, nil
 }
@@ -94,6 +93,8 @@ type Page struct {
 	Map bool
 	// Path is the request path, for marking the current navigation item.
 	Path string
+	// User is the signed-in user, nil when signed out; render sets it.
+	User *account.User
 }
 
 func (p *Page) layout() *Page { return p }
@@ -110,6 +111,7 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name
 	p := data.layout()
 	p.Demo = s.cfg.Demo
 	p.Path = r.URL.Path
+	p.User = userOf(r)
 	t, err := s.pages.page(name)
 	if err != nil {
 		return err

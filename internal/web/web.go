@@ -10,6 +10,7 @@
 package web
 
 import (
+	"context"
 	"fmt"
 	"io/fs"
 	"log/slog"
@@ -19,9 +20,12 @@ import (
 	"sync/atomic"
 	"time"
 
+	"throughcare/internal/account"
 	"throughcare/internal/apperr"
 	"throughcare/internal/directory"
+	"throughcare/internal/mail"
 	"throughcare/internal/search"
+	"throughcare/internal/store"
 )
 
 // Config holds what the web server needs from the program that runs it.
@@ -68,6 +72,33 @@ type Config struct {
 
 	// Demo shows a banner on every page saying the data are fictional.
 	Demo bool
+
+	// DB keeps accounts, sessions, listing changes and the audit log. When
+	// nil the site is the public directory alone: nobody can sign in.
+	DB *store.DB
+	// Mailer sends account and listing e-mails (password resets,
+	// reminders, digests). When nil, e-mail is logged without its body.
+	Mailer mail.Mailer
+	// LinkKey signs the single-use links sent by e-mail; it must be at
+	// least account.LinkKeyMinLength bytes when DB is set.
+	LinkKey []byte
+	// BaseURL is the site's public address (https://throughcare.example),
+	// used to build the links in e-mails.
+	BaseURL string
+	// SecureCookies marks the session cookie Secure, for sites served over
+	// HTTPS. Set it whenever BaseURL is https.
+	SecureCookies bool
+	// SessionIdle and SessionMaxAge end sessions after this long unused
+	// and this long after sign-in; zero means DefaultSessionIdle and
+	// DefaultSessionMaxAge.
+	SessionIdle, SessionMaxAge time.Duration
+	// MaxFormBytes caps the size of a request body; zero means
+	// DefaultMaxFormBytes.
+	MaxFormBytes int64
+	// DirectoryChanged is called after the site itself changes the
+	// directory (an approved or published listing, an assurance), so the
+	// in-memory index is rebuilt at once rather than at the next poll.
+	DirectoryChanged func(ctx context.Context) error
 }
 
 // Server serves the HTML pages. Build one with New.
@@ -78,6 +109,8 @@ type Server struct {
 	pages   *pageSet
 	handler http.Handler
 	empty   snapshot
+	// table lists every registered route with its access rule's action.
+	table []Route
 	// built caches the engine made for the last index Config.Index
 	// returned, when Config.Engine is nil.
 	built atomic.Pointer[snapshot]
@@ -105,10 +138,18 @@ func New(cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
+	if cfg.DB != nil {
+		if err := account.CheckLinkKey(cfg.LinkKey); err != nil {
+			return nil, fmt.Errorf("web: %w", apperr.Field("LinkKey", "%v", err))
+		}
+	}
 	emptyIx := directory.NewIndex(&directory.Dataset{})
 	s := &Server{cfg: cfg, log: cfg.Logger, empty: snapshot{ix: emptyIx, engine: search.New(emptyIx)}}
 	if s.log == nil {
 		s.log = slog.Default()
+	}
+	if s.cfg.Mailer == nil {
+		s.cfg.Mailer = &mail.Log{Logger: s.log}
 	}
 
 	var templates, static fs.FS
@@ -135,22 +176,24 @@ func New(cfg Config) (*Server, error) {
 
 	mux := http.NewServeMux()
 	s.routes(mux)
-	s.handler = securityHeaders(mux, contentSecurityPolicy(tilesSrc))
+	s.handler = securityHeaders(s.protect(s.authenticate(mux)), contentSecurityPolicy(tilesSrc))
 	return s, nil
 }
 
-// routes registers every page. Handlers return an error, which one adapter
+// routes registers every page, each behind its access rule (see
+// Server.route). Handlers return an error, which one adapter
 // (Server.handle) turns into an error page.
 func (s *Server) routes(mux *http.ServeMux) {
-	mux.Handle("GET /{$}", s.handle(s.showHome))
-	mux.Handle("GET /search", s.handle(s.showSearch))
-	mux.Handle("GET /services/{id}", s.handle(s.showService))
-	mux.Handle("GET /services/{id}/areas.geojson", s.handle(s.serviceAreasGeoJSON))
-	mux.Handle("GET /organisations/{id}", s.handle(s.showOrganisation))
-	mux.Handle("GET /about/data", s.handle(s.showAboutData))
-	mux.Handle("GET /accessibility", s.handle(s.showAccessibility))
-	mux.Handle("GET /assets/{hash}/{path...}", s.handle(s.assets.serve))
-	mux.Handle("/", s.handle(notFound))
+	s.route(mux, "GET /{$}", public, s.showHome)
+	s.route(mux, "GET /search", public, s.showSearch)
+	s.route(mux, "GET /services/{id}", public, s.showService)
+	s.route(mux, "GET /services/{id}/areas.geojson", public, s.serviceAreasGeoJSON)
+	s.route(mux, "GET /organisations/{id}", public, s.showOrganisation)
+	s.route(mux, "GET /about/data", public, s.showAboutData)
+	s.route(mux, "GET /accessibility", public, s.showAccessibility)
+	s.route(mux, "GET /assets/{hash}/{path...}", public, s.assets.serve)
+	s.route(mux, "POST /sign-out", signedIn, s.signOut)
+	s.route(mux, "/", public, notFound)
 }
 
 // ServeHTTP serves the HTML pages and static files.
