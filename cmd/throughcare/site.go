@@ -17,10 +17,10 @@ import (
 // siteFlags configure what the signed-in side of the site needs: its public
 // address, the key for signed links, sessions and e-mail.
 type siteFlags struct {
-	baseURL, linkKey                    *string
-	sessionIdle, sessionMaxAge          *string
-	smtpHost, smtpPort, smtpTLS         *string
-	smtpUser, smtpPassword, mailFrom    *string
+	baseURL, linkKey                 *string
+	sessionIdle, sessionMaxAge       *string
+	smtpHost, smtpPort, smtpTLS      *string
+	smtpUser, smtpPassword, mailFrom *string
 }
 
 func addSiteFlags(fs *flag.FlagSet, e env) *siteFlags {
