@@ -28,6 +28,8 @@ type ServicePage struct {
 	Distance string
 	// Tiles configure the map's background; empty for a plain one.
 	TilesURL, TilesAttribution string
+	// CanEdit is set when the signed-in user may edit this listing.
+	CanEdit bool
 }
 
 // OrganisationPage is the data of an organisation's page.
@@ -76,6 +78,7 @@ func (s *Server) showService(w http.ResponseWriter, r *http.Request) error {
 		Service:          v,
 		TilesURL:         s.cfg.TilesURL,
 		TilesAttribution: s.cfg.TilesAttribution,
+		CanEdit:          s.mayEditService(r, svc),
 	}
 	// A page reached from a search by place says how far away the service
 	// is; a from parameter that is not a point is ignored, since it only
