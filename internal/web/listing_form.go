@@ -295,9 +295,6 @@ func newListingForm(ix *directory.Index, d listing.Draft) *ListingForm {
 // setTerms marks the chosen service types and eligibility terms.
 func (f *ListingForm) setTerms(ix *directory.Index, types, eligibility []string) {
 	f.Types = serviceTypes(ix, types)
-	for i := range f.Types {
-		f.Types[i].Open = true
-	}
 	f.Accepts, f.Excludes = nil, nil
 	for _, o := range termOptions(ix, directory.EligibilityTaxonomy) {
 		o.Selected = slices.Contains(eligibility, o.Code)
@@ -374,6 +371,8 @@ func (f *ListingForm) addError(field, msg string) {
 	// A list of checkboxes is reached through its first box.
 	switch {
 	case field == fieldType && len(f.Types) > 0:
+		// The first box must be in view: unfold its group.
+		f.Types[0].Open = true
 		href = "#" + fieldType + "-" + f.Types[0].Code
 	case field == fieldEligibility && len(f.Accepts) > 0:
 		href = "#" + fieldEligibility + "-" + f.Accepts[0].Code
@@ -1103,7 +1102,9 @@ func (f *ListingForm) addSubmitError(d listing.Draft, err error) bool {
 			} else if i := slices.IndexFunc(f.Problems, func(r RecordForm) bool { return r.Key == key }); i >= 0 {
 				f.Problems[i].Error = cmpOr(f.Problems[i].Error, msg)
 			} else {
-				f.Problems = append(f.Problems, RecordForm{Key: key, Label: label, Detail: recordDetail(d.Dataset, key), Error: msg})
+				table, id, _ := strings.Cut(key, keySep)
+				f.Problems = append(f.Problems, RecordForm{Key: key, Label: recordLabel(d.Dataset, nil, table, id),
+					Detail: recordDetail(d.Dataset, key), Error: msg})
 			}
 			f.addError("remove-"+key, msg)
 		default:
@@ -1153,7 +1154,7 @@ func (f *ListingForm) fieldOf(d listing.Draft, path string) (field, label, key s
 	}
 	id := t.ID(ds, i)
 	key = recordKey(t.Name, id)
-	label = recordNoun(t.Name)
+	label = recordLabel(ds, nil, t.Name, id)
 	liaison := d.Referral().LiaisonID
 	switch t.Name {
 	case "contact":
@@ -1205,7 +1206,7 @@ func (f *ListingForm) fieldOf(d listing.Draft, path string) (field, label, key s
 		}
 	}
 	if col != "" {
-		label += " " + strings.ReplaceAll(col, "_", " ")
+		label += ": " + lowerFirst(cmpOr(columnLabels[col], strings.ReplaceAll(col, "_", " ")))
 	}
 	return "", label, key
 }
@@ -1234,6 +1235,9 @@ func recordNoun(table string) string {
 func sentence(label, msg string) string {
 	if strings.HasPrefix(msg, "is ") || strings.HasPrefix(msg, "must ") {
 		return label + " " + msg
+	}
+	if strings.Contains(label, ": ") {
+		return label + " – " + msg
 	}
 	return label + ": " + msg
 }

@@ -140,14 +140,15 @@ var columnLabels = map[string]string{
 	"postal_code": "Postcode", "country": "Country", "latitude": "Latitude", "longitude": "Longitude",
 	"location_type": "Kind of place", "transportation": "Getting there",
 	"opens_at": "Opens", "closes_at": "Closes", "byday": "Days", "freq": "Repeats", "notes": "Notes",
-	"extent": "Outline", "value": "Value",
+	"extent": "Outline", "extent_type": "Kind of outline", "value": "Value",
 }
 
 // hiddenColumns are left out of diffs shown to people: ids and links
 // between records, which say nothing a reader can check.
 func hiddenColumn(table, col string) bool {
 	switch {
-	case col == "id" || col == "link_type" || col == "link_entity":
+	case col == "id" || col == "*" || col == "link_type" || col == "link_entity":
+		// "*" is how an import records a whole record as created.
 		return true
 	case table == "attribute" && col == "taxonomy_term_id":
 		return false
@@ -229,7 +230,28 @@ func recordLabel(draft, live *directory.Dataset, table, id string) string {
 					if l := locationOf(ds, a.LocationID); l != nil && l.Name != "" {
 						return "Address of " + l.Name
 					}
-					return "Address"
+					return strings.TrimSpace("Address " + a.Address1)
+				}
+			}
+		case "phone":
+			for _, p := range ds.Phones {
+				if p.ID == id {
+					if c := contactOf(ds, p.ContactID); c != nil && c.Name != "" {
+						return "Phone of " + c.Name
+					}
+					return "Phone"
+				}
+			}
+		case "service_area":
+			for _, a := range ds.ServiceAreas {
+				if a.ID == id && a.Name != "" {
+					return noun + " " + a.Name
+				}
+			}
+		case "language":
+			for _, l := range ds.Languages {
+				if l.ID == id && l.Name != "" {
+					return noun + " " + l.Name
 				}
 			}
 		case "contact":
@@ -304,6 +326,10 @@ func attributeRow(ix *directory.Index, draft, live *directory.Dataset, c listing
 		}
 	}
 	name := termName(ix, cmpOr(termID, oldTerm))
+	// The referral liaison tag names its contact.
+	if cmpOr(termID, oldTerm) == directory.TermID(listing.ReferralTaxonomy, listing.TermLiaison) {
+		value, oldValue = liaisonName(draft, live, c.RecordID, changes, true), liaisonName(draft, live, c.RecordID, changes, false)
+	}
 	switch c.Action {
 	case listing.ActionCreate:
 		return DiffRow{Field: name, After: cmpOr(attributeValue(termID, value), "Added")}
@@ -358,4 +384,36 @@ func valueText(col, v string) string {
 		return strings.Join(names, ", ")
 	}
 	return v
+}
+
+// liaisonName names the contact a liaison attribute points to after the
+// change (or before it, when after is false).
+func liaisonName(draft, live *directory.Dataset, attrID string, changes []listing.FieldChange, after bool) string {
+	link := ""
+	for _, o := range changes {
+		if o.Record == "attribute" && o.RecordID == attrID && o.Field == "link_id" {
+			link = o.Before
+			if after {
+				link = o.After
+			}
+		}
+	}
+	sources := []*directory.Dataset{draft, live}
+	if !after {
+		sources = []*directory.Dataset{live, draft}
+	}
+	for _, ds := range sources {
+		if ds == nil {
+			continue
+		}
+		if link == "" {
+			if i := slices.IndexFunc(ds.Attributes, func(a directory.Attribute) bool { return a.ID == attrID }); i >= 0 {
+				link = ds.Attributes[i].LinkID
+			}
+		}
+		if c := contactOf(ds, link); c != nil && c.Name != "" {
+			return c.Name
+		}
+	}
+	return ""
 }
