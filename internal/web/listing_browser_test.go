@@ -1,7 +1,8 @@
 package web
 
 import (
-	"net/http"
+	"context"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -15,34 +16,51 @@ import (
 )
 
 // TestBrowserListingReview follows a listing change through the browser: a
-// provider edits their service (meeting the form's problems on the way),
-// an administrator approves it from the review queue, the public page
-// shows it, and a signed-in user reads who changed what. Each page is
-// checked with axe-core.
-//
-// Signing in goes through a test-only address that starts a session for a
-// persona, so the test does not depend on the sign-in pages.
+// provider signs in and edits their service (meeting the form's problems
+// on the way), an administrator signs in with their second factor and
+// approves it from the review queue, the public page shows it, and a
+// signed-in practitioner reads who changed what. Each page is checked with
+// axe-core.
 func TestBrowserListingReview(t *testing.T) {
 	requireBuiltAssets(t)
 	db := storetest.SQLite(t)
 	f := newListingFixture(t, db)
-	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.URL.Path != "/test/sign-in-as" {
-			f.srv.ServeHTTP(w, r)
-			return
+	ctx := context.Background()
+	for _, p := range []string{provider, admin, practitioner} {
+		if err := db.SetPassword(ctx, f.users[p].ID, testHash(), audit.Event{Action: audit.UserPasswordChanged}); err != nil {
+			t.Fatal(err)
 		}
-		tok, err := db.CreateSession(r.Context(), f.users[r.URL.Query().Get("persona")].ID, time.Hour, audit.Event{Action: audit.UserSignedIn})
-		if err != nil {
-			http.Error(w, err.Error(), http.StatusInternalServerError)
-			return
-		}
-		http.SetCookie(w, &http.Cookie{Name: f.srv.cookieName(), Value: tok, Path: "/", HttpOnly: true, SameSite: http.SameSiteLaxMode})
-		http.Redirect(w, r, safeNext(r.URL.Query().Get("next")), http.StatusSeeOther)
-	})
-	b := browsertest.Start(t, h)
+	}
+	adminSecret, _ := enableTOTP(t, db, f.users[admin].ID)
+	b := browsertest.Start(t, f.srv)
+	path := func() string { return browsertest.Eval[string](t, b, `location.pathname + location.search`) }
 	signIn := func(persona, next string) {
 		t.Helper()
-		b.Open(t, "/test/sign-in-as?persona="+persona+"&next="+next)
+		b.Open(t, "/sign-in?next="+url.QueryEscape(next))
+		if status := b.Follow(t,
+			chromedp.SendKeys(chromedp.CSS("#email"), f.users[persona].Email),
+			chromedp.SendKeys(chromedp.CSS("#password"), testPassword),
+			chromedp.Click(chromedp.CSS("#sign-in")),
+		); status != 200 {
+			t.Fatalf("signing in as %s: status %d", persona, status)
+		}
+		if persona == admin {
+			if status := b.Follow(t,
+				chromedp.SendKeys(chromedp.CSS("#code"), totpCode(t, adminSecret, time.Now())),
+				chromedp.Click(chromedp.CSS("#continue")),
+			); status != 200 {
+				t.Fatalf("second factor: status %d", status)
+			}
+		}
+		if got := path(); got != next {
+			t.Fatalf("signed in as %s at %s, want %s", persona, got, next)
+		}
+	}
+	signOut := func() {
+		t.Helper()
+		if status := b.Follow(t, chromedp.Click(chromedp.CSS(".app-sign-out button"))); status != 200 {
+			t.Fatalf("sign out: status %d", status)
+		}
 	}
 	problems := func(page string, allowed ...string) {
 		t.Helper()
@@ -99,6 +117,7 @@ func TestBrowserListingReview(t *testing.T) {
 	}
 
 	// The administrator approves it from the queue.
+	signOut()
 	signIn(admin, "/admin/reviews")
 	browsertest.Axe(b.Ctx, t)
 	problems("review queue")
@@ -116,7 +135,7 @@ func TestBrowserListingReview(t *testing.T) {
 	problems("approved")
 
 	// Signed out, the public page shows the change and no history.
-	follow("signed out", 200, chromedp.Click(chromedp.CSS(".app-sign-out button")))
+	signOut()
 	b.Open(t, "/services/"+talkingID)
 	if !browsertest.Eval[bool](t, b, `document.querySelector("main").textContent.includes(`+jsString(newDescription)+`)`) ||
 		browsertest.Eval[bool](t, b, `document.querySelector("#change-history") !== null`) {

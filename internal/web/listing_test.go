@@ -513,7 +513,9 @@ func TestApprovingAStaleChangeConflicts(t *testing.T) {
 func TestTrustedOrganisationPublishesAtOnce(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		f := newListingFixture(t, db)
-		if _, err := db.SQL().ExecContext(context.Background(), `UPDATE organisation SET trusted = $1 WHERE id = $2`, true, f.orgs["own"].ID); err != nil {
+		org := f.orgs["own"]
+		org.Trusted = true
+		if err := db.UpdateOrganisation(context.Background(), org, audit.Event{ActorID: f.users[admin].ID}); err != nil {
 			t.Fatal(err)
 		}
 		doc := f.page(t, provider, "/services/"+talkingID+"/edit", http.StatusOK)
