@@ -321,7 +321,15 @@ func (s *Server) showListingChange(w http.ResponseWriter, r *http.Request) error
 		return err
 	}
 	v := s.changeView(r.Context(), s.index(), ch)
-	p := &ListingChangePage{Page: Page{Title: v.Heading}, Change: v, Sent: r.URL.Query().Get("sent") != ""}
+	// Just after sending, the page confirms where the change went.
+	sent := r.URL.Query().Get("sent") != ""
+	p := &ListingChangePage{Page: Page{Title: v.Heading}, Change: v, Sent: sent && (v.Pending || v.Live)}
+	switch {
+	case p.Sent && v.Pending:
+		p.Title = "Change sent for review"
+	case p.Sent:
+		p.Title = "Change published"
+	}
 	return s.render(w, r, http.StatusOK, "listing-change", p)
 }
 

@@ -623,3 +623,65 @@ func TestAdminChoosesProviderOrganisation(t *testing.T) {
 		}
 	})
 }
+
+func TestNewServiceApprovedAppears(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		f := newListingFixture(t, db)
+		path := "/organisations/" + orgID + "/services/new"
+		doc := f.page(t, provider, path, http.StatusOK)
+		if got := text(t, doc, "h1"); got != "Add a service" {
+			t.Errorf("heading = %q", got)
+		}
+		v := formValues(t, doc, "form#listing-form")
+		v.Set("name", "Lincoln Peer Support")
+		v.Set("description", "Weekly peer support groups.")
+		v.Set("eligibility_description", "Adults on licence in Lincoln.")
+		v.Add("eligibility", "accepts-licence")
+		v.Set("hours_we_opens", "18:00")
+		v.Set("hours_we_closes", "20:00")
+		v.Set("new_location_name", "Riverside Hall")
+		v.Set("new_location_address_1", "9 River Lane")
+		v.Set("new_location_city", "Lincoln")
+		v.Set("new_location_state_province", "Lincolnshire")
+		v.Set("new_location_postal_code", "LN5 7AB")
+		res := f.send(t, provider, http.MethodPost, path, v)
+		if res.StatusCode != http.StatusSeeOther {
+			t.Fatalf("send: status %d\n%s", res.StatusCode, body(t, res))
+		}
+		chs, err := db.ListingChanges(context.Background(), store.ListingFilter{Status: listing.StatusPending, OrgID: f.orgs["own"].ID})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var ch listing.Change
+		for _, c := range chs {
+			if c.Kind == listing.KindCreate {
+				ch = c
+			}
+		}
+		if ch.ID == "" {
+			t.Fatalf("no new-service change among %d pending", len(chs))
+		}
+		doc = f.page(t, admin, "/admin/reviews/"+ch.ID, http.StatusOK)
+		if got := text(t, doc, "h1"); got != "New service: Lincoln Peer Support" || !strings.Contains(text(t, doc, "#change-summary"), "not yet in the directory") {
+			t.Errorf("review of a new service: %q", got)
+		}
+		res = f.send(t, admin, http.MethodPost, "/admin/reviews/"+ch.ID+"/approve", url.Values{})
+		if res.StatusCode != http.StatusSeeOther {
+			t.Fatalf("approve: status %d\n%s", res.StatusCode, body(t, res))
+		}
+		doc = f.page(t, signedOut, "/organisations/"+orgID, http.StatusOK)
+		if len(doc.Find("a[href=/services/"+ch.ServiceID+"]")) != 1 {
+			t.Errorf("the organisation's page does not list the new service")
+		}
+		doc = f.page(t, signedOut, "/services/"+ch.ServiceID, http.StatusOK)
+		main := text(t, doc, "main")
+		for _, want := range []string{"Lincoln Peer Support", "Weekly peer support groups.", "Accepts people on licence", "9 River Lane", "Riverside Hall"} {
+			if !strings.Contains(main, want) {
+				t.Errorf("the new service's page lacks %q", want)
+			}
+		}
+		if len(doc.Find("#opening-hours")) != 1 || !strings.Contains(main, "Wednesday 6pm to 8pm") {
+			t.Errorf("the new service's opening hours are missing")
+		}
+	})
+}

@@ -20,7 +20,8 @@ type ChangeView struct {
 	Organisation                        string
 	Kind                                string // "Change" or "New service"
 	Status                              Tag
-	Pending                             bool
+	Pending                             bool // awaiting review
+	Live                                bool // published, with or without review
 	SubmittedBy, SubmittedAt            string
 	ReviewedBy, ReviewedAt              string
 	Note, ReviewNote                    string
@@ -48,7 +49,7 @@ func (s *Server) changeView(ctx context.Context, ix *directory.Index, ch listing
 	people := map[string]string{}
 	v := ChangeView{
 		ID: ch.ID, ServiceID: ch.ServiceID, Kind: kindText(ch.Kind), Status: statusTags[ch.Status],
-		Pending:     ch.Status == listing.StatusPending,
+		Pending: ch.Status == listing.StatusPending, Live: ch.Status.Live(),
 		SubmittedBy: s.personLabel(ctx, people, ch.SubmittedBy), SubmittedAt: formatWhen(ch.SubmittedAt),
 		Note: ch.Note, ReviewNote: ch.ReviewNote,
 	}
@@ -119,12 +120,12 @@ func (s *Server) personLabel(ctx context.Context, cache map[string]string, id st
 }
 
 // formatWhen writes a moment as GOV.UK style asks: "3 March 2025 at
-// 2:05pm", in the server's time zone.
+// 2:05pm", in UK time (see ukTime).
 func formatWhen(t time.Time) string {
 	if t.IsZero() {
 		return ""
 	}
-	t = t.Local()
+	t = t.In(ukTime)
 	return t.Format("2 January 2006") + " at " + strings.ToLower(t.Format("3:04PM"))
 }
 

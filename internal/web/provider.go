@@ -147,7 +147,7 @@ func (s *Server) providerOrganisation(ctx context.Context, ix *directory.Index, 
 			Assured: formatDate(svc.AssuredDate)}
 		modified := lastWritten(ix, svc)
 		if t, ok := listing.Checked(svc.AssuredDate, modified); ok {
-			ls.Checked = t.Local().Format("2 January 2006")
+			ls.Checked = t.In(ukTime).Format("2 January 2006")
 		}
 		ls.Stale = !strings.EqualFold(svc.Status, "defunct") && listing.Stale(svc.AssuredDate, modified, now, 0)
 		po.Services = append(po.Services, ls)
