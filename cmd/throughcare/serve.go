@@ -112,6 +112,7 @@ type serveFlags struct {
 	db, addr, tiles, tilesAttribution *string
 	dev                               *bool
 	site                              *siteFlags
+	fresh                             *freshFlags
 }
 
 func addServeFlags(fs *flag.FlagSet, e env) serveFlags {
@@ -122,6 +123,7 @@ func addServeFlags(fs *flag.FlagSet, e env) serveFlags {
 		tilesAttribution: stringFlag(fs, e, "tiles-attribution", "", "attribution text the tile provider requires"),
 		dev:              fs.Bool("dev", false, "read templates and static files from disk (for development)"),
 		site:             addSiteFlags(fs, e),
+		fresh:            addFreshFlags(fs, e),
 	}
 }
 
@@ -209,6 +211,9 @@ func serve(ctx context.Context, e env, db *store.DB, sf serveFlags) error {
 	if err != nil {
 		return err
 	}
+	if err := sf.fresh.resolve(); err != nil {
+		return err
+	}
 	site, err := web.New(web.Config{
 		Engine:           live.Engine,
 		Postcodes:        postcodeLookup(db),
@@ -225,10 +230,12 @@ func serve(ctx context.Context, e env, db *store.DB, sf serveFlags) error {
 		SessionIdle:      sc.sessionIdle,
 		SessionMaxAge:    sc.sessionMaxAge,
 		DirectoryChanged: live.reload,
+		StaleAfter:       sf.fresh.after,
 	})
 	if err != nil {
 		return err
 	}
+	sf.fresh.startJobs(ctx, site, sc, log)
 	mux := http.NewServeMux()
 	apiHandler := api.New(api.Config{Engine: live.Engine, Postcodes: postcodeLookup(db), Logger: log})
 	mux.Handle(api.Prefix+"/", apiHandler)
