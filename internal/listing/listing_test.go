@@ -279,6 +279,10 @@ func TestValidate(t *testing.T) {
 			d.Dataset.Contacts[0].Email = ""
 			d.Dataset.Phones = slices.DeleteFunc(d.Dataset.Phones, func(p directory.Phone) bool { return p.ContactID != "" })
 		}, kind: apperr.Invalid, field: "contacts[0].email"},
+		{name: "managed fields are not the draft's to get right", owner: id("A"), edit: func(d *Draft) {
+			d.Dataset.Services[0].LastModified = "yesterday"
+			d.Dataset.Services[0].AssuredDate = "last week"
+		}},
 		{name: "text too long", owner: id("A"), edit: func(d *Draft) {
 			d.Dataset.Services[0].Description = strings.Repeat("x", MaxText+1)
 		}, kind: apperr.Invalid, field: "service.description"},

@@ -84,6 +84,7 @@ func (p *problems) result() error {
 // everything directory.Validate checks, with references to stored records
 // and to Vocabulary allowed; text fields of at most MaxText characters and
 // at most MaxRecords records; and the referral procedure (see Referral).
+// The service columns Managed names are not checked: publishing sets them.
 func Validate(d Draft, ownerOrgID string, cur *directory.Dataset) error {
 	if ownerOrgID == "" {
 		return apperr.Errorf(apperr.Forbidden, "your organisation has no directory listing to edit")
@@ -162,6 +163,11 @@ func Validate(d Draft, ownerOrgID string, cur *directory.Dataset) error {
 	if err := directory.Validate(ds, known); err != nil {
 		if ve, ok := err.(*directory.ValidationError); ok {
 			for _, fe := range ve.Problems {
+				// The managed columns are the store's to set, whatever
+				// the draft holds.
+				if strings.HasPrefix(fe.Record, "service ") && Managed("service", fe.Field) {
+					continue
+				}
 				p.add(fieldPath(ds, fe), "%s", fe.Msg)
 			}
 			// Count the problems Validate found but did not list.
