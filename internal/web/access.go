@@ -65,6 +65,9 @@ func (s *Server) route(mux *http.ServeMux, pattern string, rule access, h handle
 		if err := s.authorize(r, rule); err != nil {
 			return err
 		}
+		if s.mustEnrol(w, r, pattern, rule) {
+			return nil
+		}
 		return h(w, r)
 	}))
 }

@@ -196,6 +196,7 @@ func (s *Server) routes(mux *http.ServeMux) {
 	s.route(mux, "GET /accessibility", public, s.showAccessibility)
 	s.route(mux, "GET /assets/{hash}/{path...}", public, s.assets.serve)
 	s.route(mux, "POST /sign-out", signedIn, s.signOut)
+	s.authRoutes(mux)
 	s.freshnessRoutes(mux)
 	s.adminRoutes(mux)
 	s.route(mux, "/", public, notFound)
