@@ -193,6 +193,7 @@ func (s *Server) routes(mux *http.ServeMux) {
 	s.route(mux, "GET /accessibility", public, s.showAccessibility)
 	s.route(mux, "GET /assets/{hash}/{path...}", public, s.assets.serve)
 	s.route(mux, "POST /sign-out", signedIn, s.signOut)
+	s.tokenRoutes(mux)
 	s.route(mux, "/", public, notFound)
 }
 
