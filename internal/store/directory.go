@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 
 	"throughcare/internal/directory"
 )
@@ -133,69 +134,95 @@ func (r ImportResult) Changed() bool { return r.Inserted+r.Updated+r.Deleted > 0
 // records already stored, before anything is written; if it, or any write,
 // fails, nothing changes.
 func (d *DB) ImportDataset(ctx context.Context, in *directory.Dataset, src ImportSource, validate func(in *directory.Dataset, known func(table, id string) bool) error) (ImportResult, error) {
-	res := ImportResult{ByTable: map[string]TableCount{}}
-	started := d.Now()
+	var res ImportResult
 	err := d.withTx(ctx, func(tx *sql.Tx) error {
 		if err := d.dialect.lock(ctx, tx, directoryLock); err != nil {
 			return err
 		}
-		// Read only the stored tables the import can change: those it
-		// writes to, and the children of any service it holds, which it may
-		// delete. References into other tables are checked by id alone.
-		old := &directory.Dataset{}
-		loaded := map[string]bool{}
+		var err error
+		res, err = d.importTx(ctx, tx, in, src, validate, importOptions{})
+		return err
+	})
+	if err != nil {
+		return ImportResult{}, err
+	}
+	return res, nil
+}
+
+// importOptions adapts importTx for writers other than a file import.
+type importOptions struct {
+	// old, if not nil, is the whole stored directory, already read in this
+	// transaction; importTx then reads nothing more.
+	old *directory.Dataset
+	// deletes lists further ids to delete, by table, besides the service
+	// children the import no longer lists.
+	deletes map[string][]string
+	// meta, if not nil, replaces the provenance rows importTx would write.
+	meta []directory.Metadata
+}
+
+// importTx is ImportDataset inside the caller's transaction, which must
+// hold directoryLock. It records an import run, so DirectoryVersion moves.
+func (d *DB) importTx(ctx context.Context, tx *sql.Tx, in *directory.Dataset, src ImportSource, validate func(in *directory.Dataset, known func(table, id string) bool) error, opt importOptions) (ImportResult, error) {
+	res := ImportResult{ByTable: map[string]TableCount{}}
+	started := d.Now()
+	// Read only the stored tables the import can change: those it writes
+	// to, and the children of any service it holds, which it may delete.
+	// References into other tables are checked by id alone.
+	old := opt.old
+	loaded := map[string]bool{}
+	if old == nil {
+		old = &directory.Dataset{}
 		in2 := interner{}
 		for _, t := range directory.Tables {
 			if t.Len(in) > 0 || (len(in.Services) > 0 && (serviceChildren[t.Name] != nil || t.Name == "attribute")) {
 				if err := loadTable(ctx, tx, t, old, in2); err != nil {
-					return err
+					return ImportResult{}, err
 				}
 				loaded[t.Name] = true
 			}
 		}
-		oldRows := rowPositions(old)
-		if validate != nil {
-			ids := map[string]map[string]bool{}
-			var lookupErr error
-			known := func(table, id string) bool {
-				if loaded[table] {
-					_, ok := oldRows[table][id]
-					return ok
-				}
-				set, ok := ids[table]
-				if !ok && directory.TableNamed(table) != nil {
-					set, lookupErr = d.tableIDs(ctx, tx, table)
-					ids[table] = set
-				}
-				return set[id]
-			}
-			if err := validate(in, known); err != nil {
-				return err
-			}
-			if lookupErr != nil {
-				return lookupErr
-			}
-		}
-		plan := planImport(old, oldRows, in, src, formatTime(started))
+	} else {
 		for _, t := range directory.Tables {
-			c := plan.counts[t.Name]
-			res.ByTable[t.Name] = c
-			res.Inserted += c.Inserted
-			res.Updated += c.Updated
-			res.Deleted += c.Deleted
-			res.Unchanged += c.Unchanged
+			loaded[t.Name] = true
 		}
-		if err := d.applyPlan(ctx, tx, plan); err != nil {
-			return err
+	}
+	oldRows := rowPositions(old)
+	if validate != nil {
+		ids := map[string]map[string]bool{}
+		var lookupErr error
+		known := func(table, id string) bool {
+			if loaded[table] {
+				_, ok := oldRows[table][id]
+				return ok
+			}
+			set, ok := ids[table]
+			if !ok && directory.TableNamed(table) != nil {
+				set, lookupErr = d.tableIDs(ctx, tx, table)
+				ids[table] = set
+			}
+			return set[id]
 		}
-		_, err := tx.ExecContext(ctx, `/* ImportDataset */ INSERT INTO import_run
-(started_at, finished_at, source, format, updated_by, inserted, updated, deleted, unchanged)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
-			formatTime(started), formatTime(d.Now()), src.Name, src.Format, src.UpdatedBy,
-			res.Inserted, res.Updated, res.Deleted, res.Unchanged)
-		return err
-	})
-	if err != nil {
+		if err := validate(in, known); err != nil {
+			return ImportResult{}, err
+		}
+		if lookupErr != nil {
+			return ImportResult{}, lookupErr
+		}
+	}
+	plan := planImport(old, oldRows, in, src, formatTime(started), opt)
+	for _, t := range directory.Tables {
+		c := plan.counts[t.Name]
+		res.ByTable[t.Name] = c
+		res.Inserted += c.Inserted
+		res.Updated += c.Updated
+		res.Deleted += c.Deleted
+		res.Unchanged += c.Unchanged
+	}
+	if err := d.applyPlan(ctx, tx, plan); err != nil {
+		return ImportResult{}, err
+	}
+	if err := d.recordRun(ctx, tx, started, src, res); err != nil {
 		return ImportResult{}, err
 	}
 	for name, c := range res.ByTable {
@@ -204,6 +231,19 @@ VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
 		}
 	}
 	return res, nil
+}
+
+// recordRun adds a row to import_run, which also moves DirectoryVersion on.
+func (d *DB) recordRun(ctx context.Context, tx *sql.Tx, started time.Time, src ImportSource, res ImportResult) error {
+	_, err := tx.ExecContext(ctx, `/* recordRun */ INSERT INTO import_run
+(started_at, finished_at, source, format, updated_by, inserted, updated, deleted, unchanged)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+		formatTime(started), formatTime(d.Now()), src.Name, src.Format, src.UpdatedBy,
+		res.Inserted, res.Updated, res.Deleted, res.Unchanged)
+	if err != nil {
+		return fmt.Errorf("store: record import run: %w", err)
+	}
+	return nil
 }
 
 // tableIDs returns the ids stored in one directory table.
@@ -277,7 +317,7 @@ func ownedBy(col string, moreSpecific ...string) func(map[string]any) string {
 	}
 }
 
-func planImport(old *directory.Dataset, oldRows map[string]map[string]int, in *directory.Dataset, src ImportSource, now string) *importPlan {
+func planImport(old *directory.Dataset, oldRows map[string]map[string]int, in *directory.Dataset, src ImportSource, now string, opt importOptions) *importPlan {
 	p := &importPlan{in: in, upserts: map[string][]int{}, deletes: map[string][]string{}, counts: map[string]TableCount{}}
 	inIDs := map[string]map[string]bool{}
 	for _, t := range directory.Tables {
@@ -302,7 +342,7 @@ func planImport(old *directory.Dataset, oldRows map[string]map[string]int, in *d
 				c.Updated++
 			}
 			p.upserts[t.Name] = append(p.upserts[t.Name], i)
-			if t.Name == "service" || t.Name == "organization" {
+			if opt.meta == nil && (t.Name == "service" || t.Name == "organization") {
 				p.provenance(t, prev, vals, src, now)
 			}
 		}
@@ -345,6 +385,25 @@ func planImport(old *directory.Dataset, oldRows map[string]map[string]int, in *d
 		}
 	}
 	p.counts["attribute"] = c
+	// Further deletions the caller asked for, of stored rows not already
+	// going and not being written.
+	for _, t := range directory.Tables {
+		c := p.counts[t.Name]
+		for _, id := range opt.deletes[t.Name] {
+			if _, stored := oldRows[t.Name][id]; !stored || inIDs[t.Name][id] || slices.Contains(p.deletes[t.Name], id) {
+				continue
+			}
+			p.deletes[t.Name] = append(p.deletes[t.Name], id)
+			c.Deleted++
+		}
+		p.counts[t.Name] = c
+	}
+	if opt.meta != nil {
+		p.meta.Metadata = opt.meta
+		c := p.counts["metadata"]
+		c.Inserted += len(opt.meta)
+		p.counts["metadata"] = c
+	}
 	return p
 }
 
@@ -439,9 +498,10 @@ inserted, updated, deleted, unchanged FROM import_run ORDER BY id DESC LIMIT $1`
 	return out, rows.Err()
 }
 
-// DirectoryVersion returns a number that grows whenever an import commits,
-// so a server can notice changes made by another process (such as
-// `throughcare import`) and reload.
+// DirectoryVersion returns a number that grows whenever a change to the
+// directory commits (an import, a published listing change, an assurance:
+// each records an import run), so a server can notice changes made by
+// another process (such as `throughcare import`) and reload.
 func (d *DB) DirectoryVersion(ctx context.Context) (int64, error) {
 	var v sql.NullInt64
 	err := d.db.QueryRowContext(ctx, `/* DirectoryVersion */ SELECT max(id) FROM import_run`).Scan(&v)
