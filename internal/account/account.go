@@ -227,6 +227,13 @@ type Credentials struct {
 	TOTPLastStep int64  // last accepted step, for ValidateTOTP's replay check
 	// RecoveryHashes are the hashes of unused recovery codes.
 	RecoveryHashes [][]byte
+	// FailedCount is how many sign-in attempts have failed since the last
+	// success (or since an administrator unlocked the account).
+	FailedCount int
+	// LockedUntil is when a lock-out for too many failed attempts ends;
+	// the account is locked while the current time is before it. Zero if
+	// it has never been locked.
+	LockedUntil time.Time
 }
 
 // NormalizeEmail trims s and lower-cases it, and returns an Invalid error

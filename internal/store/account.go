@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"database/sql"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"strings"
@@ -248,25 +247,27 @@ FROM app_user u LEFT JOIN credential c ON c.user_id = u.id WHERE `+where, arg).
 	return u, nil
 }
 
-// Credentials returns the secrets of the user with id, or a NotFound error.
+// Credentials returns the secrets of the user with id, with their count of
+// failed sign-ins and any lock-out, or a NotFound error.
 func (d *DB) Credentials(ctx context.Context, userID string) (account.Credentials, error) {
 	c := account.Credentials{UserID: userID}
-	var recovery string
+	var (
+		recovery string
+		locked   sql.NullString
+	)
 	err := d.db.QueryRowContext(ctx, `/* Credentials */
-SELECT password_hash, totp_secret, totp_last_step, recovery_hashes FROM credential WHERE user_id = $1`, userID).
-		Scan(&c.PasswordHash, &c.TOTPSecret, &c.TOTPLastStep, &recovery)
+SELECT password_hash, totp_secret, totp_last_step, recovery_hashes, failed_count, locked_until FROM credential WHERE user_id = $1`, userID).
+		Scan(&c.PasswordHash, &c.TOTPSecret, &c.TOTPLastStep, &recovery, &c.FailedCount, &locked)
 	if err != nil {
 		return account.Credentials{}, fmt.Errorf("store: credentials: %w", notFound(err, "user"))
 	}
-	for h := range strings.SplitSeq(recovery, ",") {
-		if h == "" {
-			continue
+	if c.RecoveryHashes, err = decodeRecoveryHashes(recovery); err != nil {
+		return account.Credentials{}, fmt.Errorf("store: credentials: %w", err)
+	}
+	if locked.Valid {
+		if c.LockedUntil, err = parseTime(locked.String); err != nil {
+			return account.Credentials{}, fmt.Errorf("store: credentials: %w", err)
 		}
-		b, err := hex.DecodeString(h)
-		if err != nil {
-			return account.Credentials{}, fmt.Errorf("store: credentials: recovery hash: %w", err)
-		}
-		c.RecoveryHashes = append(c.RecoveryHashes, b)
 	}
 	return c, nil
 }

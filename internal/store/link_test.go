@@ -1,0 +1,144 @@
+package store_test
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"throughcare/internal/account"
+	"throughcare/internal/apperr"
+	"throughcare/internal/audit"
+	"throughcare/internal/store"
+	"throughcare/internal/store/storetest"
+)
+
+func TestUseLinkNonce(t *testing.T) {
+	eachConcurrent(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		now := time.Date(2026, 6, 1, 10, 0, 0, 0, time.UTC)
+		db.Now = func() time.Time { return now }
+		key := []byte(strings.Repeat("k", account.LinkKeyMinLength))
+
+		// A password-reset link: verified, then spent once.
+		nonce, _ := account.NewToken()
+		token := account.SignLink(key, "password-reset", "user-1", now.Add(time.Hour), nonce)
+		l, err := account.VerifyLink(key, "password-reset", token, now)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := db.UseLinkNonce(ctx, "password-reset", l.Nonce, l.Subject, l.Expires); err != nil {
+			t.Fatalf("first use: %v", err)
+		}
+		err = db.UseLinkNonce(ctx, "password-reset", l.Nonce, l.Subject, l.Expires)
+		if !errors.Is(err, apperr.Conflict) || !strings.Contains(apperr.Message(err), "already been used") {
+			t.Errorf("second use: %v; want a Conflict saying the link was used", err)
+		}
+
+		// Missing parts are refused, naming the field.
+		wantField(t, db.UseLinkNonce(ctx, "", "n", "s", now), "purpose")
+		wantField(t, db.UseLinkNonce(ctx, "p", "", "s", now), "nonce")
+		wantField(t, db.UseLinkNonce(ctx, "p", "n", "s", time.Time{}), "expires")
+
+		// Of several requests presenting one link at once, one wins.
+		shared, _ := account.NewToken()
+		var (
+			wg   sync.WaitGroup
+			mu   sync.Mutex
+			wins int
+		)
+		for range 8 {
+			wg.Go(func() {
+				err := db.UseLinkNonce(ctx, "still-correct", shared, "service-1", now.Add(48*time.Hour))
+				switch {
+				case err == nil:
+					mu.Lock()
+					wins++
+					mu.Unlock()
+				case !errors.Is(err, apperr.Conflict):
+					t.Error(err)
+				}
+			})
+		}
+		wg.Wait()
+		if wins != 1 {
+			t.Errorf("%d concurrent uses of one link succeeded, want 1", wins)
+		}
+
+		// Pruning deletes only records of links that have expired.
+		n, err := db.PruneUsedLinks(ctx, now.Add(time.Hour))
+		if err != nil || n != 1 {
+			t.Errorf("PruneUsedLinks(+1h) = %d, %v; want the reset link's record", n, err)
+		}
+		if err := db.UseLinkNonce(ctx, "still-correct", shared, "service-1", now.Add(48*time.Hour)); !errors.Is(err, apperr.Conflict) {
+			t.Errorf("unexpired record pruned: %v", err)
+		}
+		if n, err := db.PruneUsedLinks(ctx, now.Add(time.Hour)); err != nil || n != 0 {
+			t.Errorf("second prune = %d, %v", n, err)
+		}
+		if n, err := db.PruneUsedLinks(ctx, now.Add(72*time.Hour)); err != nil || n != 1 {
+			t.Errorf("PruneUsedLinks(+72h) = %d, %v; want 1", n, err)
+		}
+	})
+}
+
+func TestIdentities(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		org, err := db.CreateOrganisation(ctx, account.Organisation{Name: "Eastgate Probation", Kind: account.KindProbation})
+		if err != nil {
+			t.Fatal(err)
+		}
+		u := newUser(t, db, "jo@example.org", account.Membership{OrgID: org.ID, Role: account.RolePractitioner})
+		other := newUser(t, db, "max@example.org")
+		const iss, sub = "https://login.example.net/tenant/v2.0", "AAAAAAAAAAAAAAAAAAAAAIkzqFVrSaSaFHy782bbtaQ"
+
+		if _, err := db.UserByIdentity(ctx, iss, sub); !errors.Is(err, apperr.NotFound) {
+			t.Errorf("unlinked identity: %v; want NotFound", err)
+		}
+		wantField(t, db.LinkIdentity(ctx, "", sub, u.ID, audit.Event{}), "issuer")
+		wantField(t, db.LinkIdentity(ctx, iss, "", u.ID, audit.Event{}), "subject")
+		wantField(t, db.LinkIdentity(ctx, iss, strings.Repeat("s", 256), u.ID, audit.Event{}), "subject")
+		wantField(t, db.LinkIdentity(ctx, iss, "a\nb", u.ID, audit.Event{}), "subject")
+		wantField(t, db.LinkIdentity(ctx, iss, sub, u.ID, audit.Event{IP: "?"}), "ip")
+		wantKind(t, db.LinkIdentity(ctx, iss, sub, "no-such-user", audit.Event{}), apperr.NotFound, "link to unknown user")
+		if _, err := db.UserByIdentity(ctx, iss, sub); !errors.Is(err, apperr.NotFound) {
+			t.Errorf("refused links linked: %v", err)
+		}
+		before := auditCount(t, db)
+
+		if err := db.LinkIdentity(ctx, iss, sub, u.ID, audit.Event{ActorID: u.ID, IP: "192.0.2.44"}); err != nil {
+			t.Fatal(err)
+		}
+		got, err := db.UserByIdentity(ctx, iss, sub)
+		if err != nil || got.ID != u.ID || len(got.Memberships) != 1 || got.Memberships[0].OrgID != org.ID {
+			t.Errorf("UserByIdentity = %+v, %v; want %s with their membership", got, err, u.ID)
+		}
+		// The same subject at another issuer is another identity.
+		if _, err := db.UserByIdentity(ctx, "https://other.example.net", sub); !errors.Is(err, apperr.NotFound) {
+			t.Errorf("other issuer: %v; want NotFound", err)
+		}
+		evs := events(t, db, u.ID, audit.UserUpdated)
+		if len(evs) != 1 || evs[0].Detail != `{"linked_identity_issuer":"https://login.example.net/tenant/v2.0"}` || strings.Contains(evs[0].Detail, sub) {
+			t.Errorf("link events = %+v; want one naming the issuer but not the subject", evs)
+		}
+
+		// Linking again to the same user does nothing; to another, conflicts.
+		if err := db.LinkIdentity(ctx, iss, sub, u.ID, audit.Event{}); err != nil {
+			t.Errorf("relinking to the same user: %v", err)
+		}
+		wantKind(t, db.LinkIdentity(ctx, iss, sub, other.ID, audit.Event{}), apperr.Conflict, "link to another user")
+		if got, _ := db.UserByIdentity(ctx, iss, sub); got.ID != u.ID {
+			t.Errorf("identity now belongs to %s", got.ID)
+		}
+		if n := auditCount(t, db); n != before+1 {
+			t.Errorf("%d audit events written, want 1", n-before)
+		}
+		// A user may have several identities.
+		if err := db.LinkIdentity(ctx, "https://other.example.net", sub, u.ID, audit.Event{}); err != nil {
+			t.Errorf("second identity: %v", err)
+		}
+	})
+}
