@@ -33,11 +33,12 @@ const (
 	credRevoked   = "revoked"   // the owning provider's token, revoked
 	credExpired   = "expired"   // the owning provider's token, expired
 	credOtherOrg  = "other-org" // another organisation's provider, with the scope
+	credDisabled  = "disabled"  // a provider of the owning organisation, since disabled
 	credRight     = "right"     // the owning provider, with the scope
 	credAdmin     = "admin"     // an administrator, with the scope
 )
 
-var credentials = []string{credNone, credMalformed, credUnknown, credNoScope, credRevoked, credExpired, credOtherOrg, credRight, credAdmin}
+var credentials = []string{credNone, credMalformed, credUnknown, credNoScope, credRevoked, credExpired, credOtherOrg, credDisabled, credRight, credAdmin}
 
 // writeAccess says, for each write route, the path to request and which
 // credentials get in.
@@ -87,6 +88,7 @@ func newAuthFixture(t *testing.T, db *store.DB) *authFixture {
 		"provider": {Email: "pat@minds.example.org", Name: "Pat", Memberships: []account.Membership{{OrgID: orgs["minds"].ID, Role: account.RoleProvider}}},
 		"other":    {Email: "olly@recovery.example.org", Name: "Olly", Memberships: []account.Membership{{OrgID: orgs["recovery"].ID, Role: account.RoleProvider}}},
 		"admin":    {Email: "ada@example.org", Name: "Ada", Admin: true},
+		"gone":     {Email: "gone@minds.example.org", Name: "Gone", Memberships: []account.Membership{{OrgID: orgs["minds"].ID, Role: account.RoleProvider}}},
 	} {
 		c, err := db.CreateUser(ctx, u, "", audit.Event{Action: audit.UserCreated})
 		if err != nil {
@@ -102,6 +104,7 @@ func newAuthFixture(t *testing.T, db *store.DB) *authFixture {
 		credOtherOrg: {UserID: f.users["other"].ID, Scopes: assure},
 		credRight:    {UserID: f.users["provider"].ID, Scopes: assure},
 		credAdmin:    {UserID: f.users["admin"].ID, Scopes: assure},
+		credDisabled: {UserID: f.users["gone"].ID, Scopes: assure},
 	} {
 		plain, hash := account.NewToken()
 		tok.Name = cred
@@ -115,6 +118,9 @@ func newAuthFixture(t *testing.T, db *store.DB) *authFixture {
 			}
 		}
 		f.tokens[cred] = "Bearer " + plain
+	}
+	if err := db.SetDisabled(ctx, f.users["gone"].ID, true, audit.Event{}); err != nil {
+		t.Fatal(err)
 	}
 	unknown, _ := account.NewToken()
 	f.tokens[credUnknown] = "Bearer " + unknown
@@ -207,6 +213,7 @@ func TestAPITokenRefusalsNameTheProblem(t *testing.T) {
 			credExpired:   {401, "expired on 2026-06-01T10:00:00Z"},
 			credNoScope:   {403, "does not have the scope listing.assure"},
 			credOtherOrg:  {403, "may not do listing.assure"},
+			credDisabled:  {401, "owns the API token is disabled"},
 		} {
 			rec := f.send(http.MethodPost, path, cred)
 			var body errorBody
