@@ -99,6 +99,9 @@ type Config struct {
 	// directory (an approved or published listing, an assurance), so the
 	// in-memory index is rebuilt at once rather than at the next poll.
 	DirectoryChanged func(ctx context.Context) error
+	// OIDC turns on single sign-on with an OpenID Connect provider; nil
+	// means password sign-in only.
+	OIDC *OIDCConfig
 }
 
 // Server serves the HTML pages. Build one with New.
@@ -142,6 +145,9 @@ func New(cfg Config) (*Server, error) {
 		if err := account.CheckLinkKey(cfg.LinkKey); err != nil {
 			return nil, fmt.Errorf("web: %w", apperr.Field("LinkKey", "%v", err))
 		}
+	}
+	if cfg.OIDC, err = checkOIDC(cfg); err != nil {
+		return nil, err
 	}
 	emptyIx := directory.NewIndex(&directory.Dataset{})
 	s := &Server{cfg: cfg, log: cfg.Logger, empty: snapshot{ix: emptyIx, engine: search.New(emptyIx)}}
@@ -194,6 +200,7 @@ func (s *Server) routes(mux *http.ServeMux) {
 	s.route(mux, "GET /assets/{hash}/{path...}", public, s.assets.serve)
 	s.route(mux, "POST /sign-out", signedIn, s.signOut)
 	s.tokenRoutes(mux)
+	s.oidcRoutes(mux)
 	s.route(mux, "/", public, notFound)
 }
 
