@@ -112,6 +112,7 @@ type serveFlags struct {
 	db, addr, tiles, tilesAttribution *string
 	dev                               *bool
 	site                              *siteFlags
+	oidc                              *oidcFlags
 }
 
 func addServeFlags(fs *flag.FlagSet, e env) serveFlags {
@@ -122,6 +123,7 @@ func addServeFlags(fs *flag.FlagSet, e env) serveFlags {
 		tilesAttribution: stringFlag(fs, e, "tiles-attribution", "", "attribution text the tile provider requires"),
 		dev:              fs.Bool("dev", false, "read templates and static files from disk (for development)"),
 		site:             addSiteFlags(fs, e),
+		oidc:             addOIDCFlags(fs, e),
 	}
 }
 
@@ -225,12 +227,13 @@ func serve(ctx context.Context, e env, db *store.DB, sf serveFlags) error {
 		SessionIdle:      sc.sessionIdle,
 		SessionMaxAge:    sc.sessionMaxAge,
 		DirectoryChanged: live.reload,
+		OIDC:             sf.oidc.config(),
 	})
 	if err != nil {
 		return err
 	}
 	mux := http.NewServeMux()
-	apiHandler := api.New(api.Config{Engine: live.Engine, Postcodes: postcodeLookup(db), Logger: log})
+	apiHandler := api.New(api.Config{Engine: live.Engine, Postcodes: postcodeLookup(db), Logger: log, DB: db, DirectoryChanged: live.reload})
 	mux.Handle(api.Prefix+"/", apiHandler)
 	mux.Handle(api.V1Prefix+"/", apiHandler)
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
