@@ -108,8 +108,8 @@ var neverTokenScopes = []account.Action{account.SignIn, account.AccountManage, a
 
 // scopeHints say in plain words what each scope lets a token do.
 var scopeHints = map[account.Action]string{
-	account.ListingAssure:   "Confirm your organisation's listings are still correct",
-	account.ListingEdit:     "Change your organisation's listings (changes wait for review)",
+	account.ListingAssure:   "Confirm your organisation’s listings are still correct",
+	account.ListingEdit:     "Change your organisation’s listings (changes wait for review)",
 	account.ListingPublish:  "Publish listing changes without review",
 	account.ListingReview:   "Approve or reject listing changes from any organisation",
 	account.FreshnessReport: "Read the report of listings that need checking",
@@ -124,7 +124,7 @@ var scopeHints = map[account.Action]string{
 	account.ReferralRead:    "Read referrals",
 	account.ReferralAct:     "Act on referrals",
 	account.ReleaseManage:   "Manage release plans",
-	account.ReportRead:      "Read your organisation's reports",
+	account.ReportRead:      "Read your organisation’s reports",
 	account.ReportAggregate: "Read aggregate reports",
 }
 
