@@ -9,9 +9,11 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -177,7 +179,7 @@ func TestDemoServes(t *testing.T) {
 	ln.Close()
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
-	var stderr bytes.Buffer
+	var stderr lockedBuffer
 	go func() {
 		done <- run(ctx, []string{"throughcare", "demo", "--db", "sqlite:" + filepath.Join(t.TempDir(), "demo.db"), "--addr", addr},
 			func(string) string { return "" }, io.Discard, &stderr)
@@ -234,6 +236,22 @@ func TestDemoServes(t *testing.T) {
 			t.Errorf("%s: security headers missing: %v", path, h)
 		}
 	}
+	// The access log names each request without its query string, so
+	// tokens in e-mailed links never reach the log.
+	const secret = "s3cret-link-token-value"
+	if res, err := http.Get("http://" + addr + "/sign-in/reset?token=" + secret); err == nil {
+		res.Body.Close()
+	}
+	if res, err := http.PostForm("http://"+addr+"/sign-in", url.Values{"email": {"someone@example.org"}, "password": {secret}}); err == nil {
+		res.Body.Close()
+	}
+	if strings.Contains(stderr.String(), secret) {
+		t.Errorf("the server log holds a secret from a request:\n%s", stderr.String())
+	}
+	if !strings.Contains(stderr.String(), "path=/sign-in/reset") {
+		t.Errorf("the access log does not record requests:\n%s", stderr.String())
+	}
+
 	for _, path := range []string{"/sign-out", "/openreferral/services", "/healthz"} {
 		req, _ := http.NewRequest(http.MethodPost, "http://"+addr+path, strings.NewReader("x=1"))
 		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
@@ -247,4 +265,23 @@ func TestDemoServes(t *testing.T) {
 			t.Errorf("forged cross-origin POST %s: status %d, want 403", path, res.StatusCode)
 		}
 	}
+}
+
+// lockedBuffer is a bytes.Buffer safe to write from a server goroutine
+// while the test reads it.
+type lockedBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *lockedBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
 }

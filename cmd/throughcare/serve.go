@@ -35,6 +35,9 @@ type liveIndex struct {
 	cur     atomic.Pointer[snapshot]
 	version int64 // the store's DirectoryVersion at the last load
 	mu      sync.Mutex
+	// listening, if not nil, is closed once the store's change notices
+	// are being listened for (PostgreSQL only).
+	listening chan struct{}
 }
 
 type snapshot struct {
@@ -63,20 +66,38 @@ func (l *liveIndex) reload(ctx context.Context) error {
 	return nil
 }
 
-// watch reloads whenever another process has changed the directory, until
-// ctx ends. Every directory write so far comes from another process (the
-// import command), so polling the store is what keeps the index current.
-func (l *liveIndex) watch(ctx context.Context, every time.Duration, log *slog.Logger) {
-	t := time.NewTicker(every)
+// follow keeps the index current with changes made by other processes
+// (the import command, other server nodes) until ctx ends. On PostgreSQL
+// the store announces each committed change (LISTEN/NOTIFY) and follow
+// reloads at once, checking the version every minute as well in case a
+// notice is lost; on SQLite it checks the version every poll.
+func (l *liveIndex) follow(ctx context.Context, poll time.Duration, log *slog.Logger) {
+	kick := make(chan struct{}, 1)
+	notify := func() {
+		select {
+		case kick <- struct{}{}:
+		default:
+		}
+	}
+	if l.db.Engine() == "postgres" {
+		go func() {
+			if err := l.db.WatchDirectory(ctx, notify, l.listening); err != nil {
+				log.Error("listen for directory changes", "err", err)
+			}
+		}()
+		poll = time.Minute
+	}
+	t := time.NewTicker(poll)
 	defer t.Stop()
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case <-t.C:
+		case <-kick:
 		}
 		v, err := l.db.DirectoryVersion(ctx)
-		if err != nil || v == l.version {
+		if err != nil || v == l.loadedVersion() {
 			continue
 		}
 		if err := l.reload(ctx); err != nil {
@@ -85,6 +106,12 @@ func (l *liveIndex) watch(ctx context.Context, every time.Duration, log *slog.Lo
 		}
 		log.Info("directory reloaded", "services", l.Index().NumServices())
 	}
+}
+
+func (l *liveIndex) loadedVersion() int64 {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.version
 }
 
 // postcodeLookup answers postcode searches from the loaded ONSPD.
@@ -112,6 +139,7 @@ type serveFlags struct {
 	db, addr, tiles, tilesAttribution *string
 	dev                               *bool
 	site                              *siteFlags
+	fresh                             *freshFlags
 	oidc                              *oidcFlags
 }
 
@@ -123,6 +151,7 @@ func addServeFlags(fs *flag.FlagSet, e env) serveFlags {
 		tilesAttribution: stringFlag(fs, e, "tiles-attribution", "", "attribution text the tile provider requires"),
 		dev:              fs.Bool("dev", false, "read templates and static files from disk (for development)"),
 		site:             addSiteFlags(fs, e),
+		fresh:            addFreshFlags(fs, e),
 		oidc:             addOIDCFlags(fs, e),
 	}
 }
@@ -200,7 +229,7 @@ func serve(ctx context.Context, e env, db *store.DB, sf serveFlags) error {
 	if err := live.reload(ctx); err != nil {
 		return err
 	}
-	go live.watch(ctx, 5*time.Second, log)
+	go live.follow(ctx, 5*time.Second, log)
 	x := live.Index()
 	ln, err := net.Listen("tcp", *sf.addr)
 	if err != nil {
@@ -209,6 +238,9 @@ func serve(ctx context.Context, e env, db *store.DB, sf serveFlags) error {
 	defer ln.Close()
 	sc, err := sf.site.resolve("http://"+displayAddr(ln.Addr()), log)
 	if err != nil {
+		return err
+	}
+	if err := sf.fresh.resolve(); err != nil {
 		return err
 	}
 	site, err := web.New(web.Config{
@@ -227,11 +259,13 @@ func serve(ctx context.Context, e env, db *store.DB, sf serveFlags) error {
 		SessionIdle:      sc.sessionIdle,
 		SessionMaxAge:    sc.sessionMaxAge,
 		DirectoryChanged: live.reload,
+		StaleAfter:       sf.fresh.after,
 		OIDC:             sf.oidc.config(),
 	})
 	if err != nil {
 		return err
 	}
+	sf.fresh.startJobs(ctx, site, sc, log)
 	mux := http.NewServeMux()
 	apiHandler := api.New(api.Config{Engine: live.Engine, Postcodes: postcodeLookup(db), Logger: log, DB: db, DirectoryChanged: live.reload})
 	mux.Handle(api.Prefix+"/", apiHandler)
@@ -243,7 +277,7 @@ func serve(ctx context.Context, e env, db *store.DB, sf serveFlags) error {
 	mux.Handle("/", site)
 
 	srv := &http.Server{
-		Handler:           baseline(mux),
+		Handler:           accessLog(log, baseline(mux)),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      2 * time.Minute,
@@ -304,3 +338,41 @@ func baseline(next http.Handler) http.Handler {
 		cop.Handler(next).ServeHTTP(w, r)
 	})
 }
+
+// accessLog writes one structured line per request: method, path, status,
+// size and duration. It never writes the query string, headers, cookies or
+// body, which may carry sign-in links' tokens, passwords, session cookies
+// or a person's details; a path never holds them, since every route keeps
+// secrets and personal data out of the path.
+func accessLog(log *slog.Logger, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
+		next.ServeHTTP(rec, r)
+		log.LogAttrs(r.Context(), slog.LevelInfo, "request",
+			slog.String("method", r.Method), slog.String("path", r.URL.Path),
+			slog.Int("status", rec.status), slog.Int64("bytes", rec.bytes),
+			slog.Duration("took", time.Since(start)))
+	})
+}
+
+// statusRecorder remembers the status and size of a response.
+type statusRecorder struct {
+	http.ResponseWriter
+	status int
+	bytes  int64
+}
+
+func (s *statusRecorder) WriteHeader(code int) {
+	s.status = code
+	s.ResponseWriter.WriteHeader(code)
+}
+
+func (s *statusRecorder) Write(b []byte) (int, error) {
+	n, err := s.ResponseWriter.Write(b)
+	s.bytes += int64(n)
+	return n, err
+}
+
+// Unwrap lets http.ResponseController reach the underlying writer.
+func (s *statusRecorder) Unwrap() http.ResponseWriter { return s.ResponseWriter }

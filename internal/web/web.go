@@ -99,6 +99,9 @@ type Config struct {
 	// directory (an approved or published listing, an assurance), so the
 	// in-memory index is rebuilt at once rather than at the next poll.
 	DirectoryChanged func(ctx context.Context) error
+	// StaleAfter is how long a listing stays fresh after it was last
+	// confirmed; zero means listing.DefaultStaleAfter (about six months).
+	StaleAfter time.Duration
 	// OIDC turns on single sign-on with an OpenID Connect provider; nil
 	// means password sign-in only.
 	OIDC *OIDCConfig
@@ -199,6 +202,7 @@ func (s *Server) routes(mux *http.ServeMux) {
 	s.route(mux, "GET /accessibility", public, s.showAccessibility)
 	s.route(mux, "GET /assets/{hash}/{path...}", public, s.assets.serve)
 	s.route(mux, "POST /sign-out", signedIn, s.signOut)
+	s.freshnessRoutes(mux)
 	s.tokenRoutes(mux)
 	s.oidcRoutes(mux)
 	s.route(mux, "/", public, notFound)
