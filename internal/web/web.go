@@ -203,6 +203,7 @@ func (s *Server) routes(mux *http.ServeMux) {
 	s.route(mux, "GET /assets/{hash}/{path...}", public, s.assets.serve)
 	s.route(mux, "POST /sign-out", signedIn, s.signOut)
 	s.freshnessRoutes(mux)
+	s.adminRoutes(mux)
 	s.tokenRoutes(mux)
 	s.oidcRoutes(mux)
 	s.route(mux, "/", public, notFound)
