@@ -140,6 +140,7 @@ type serveFlags struct {
 	dev                               *bool
 	site                              *siteFlags
 	fresh                             *freshFlags
+	oidc                              *oidcFlags
 }
 
 func addServeFlags(fs *flag.FlagSet, e env) serveFlags {
@@ -151,6 +152,7 @@ func addServeFlags(fs *flag.FlagSet, e env) serveFlags {
 		dev:              fs.Bool("dev", false, "read templates and static files from disk (for development)"),
 		site:             addSiteFlags(fs, e),
 		fresh:            addFreshFlags(fs, e),
+		oidc:             addOIDCFlags(fs, e),
 	}
 }
 
@@ -258,13 +260,14 @@ func serve(ctx context.Context, e env, db *store.DB, sf serveFlags) error {
 		SessionMaxAge:    sc.sessionMaxAge,
 		DirectoryChanged: live.reload,
 		StaleAfter:       sf.fresh.after,
+		OIDC:             sf.oidc.config(),
 	})
 	if err != nil {
 		return err
 	}
 	sf.fresh.startJobs(ctx, site, sc, log)
 	mux := http.NewServeMux()
-	apiHandler := api.New(api.Config{Engine: live.Engine, Postcodes: postcodeLookup(db), Logger: log})
+	apiHandler := api.New(api.Config{Engine: live.Engine, Postcodes: postcodeLookup(db), Logger: log, DB: db, DirectoryChanged: live.reload})
 	mux.Handle(api.Prefix+"/", apiHandler)
 	mux.Handle(api.V1Prefix+"/", apiHandler)
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {

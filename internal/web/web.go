@@ -102,6 +102,9 @@ type Config struct {
 	// StaleAfter is how long a listing stays fresh after it was last
 	// confirmed; zero means listing.DefaultStaleAfter (about six months).
 	StaleAfter time.Duration
+	// OIDC turns on single sign-on with an OpenID Connect provider; nil
+	// means password sign-in only.
+	OIDC *OIDCConfig
 }
 
 // Server serves the HTML pages. Build one with New.
@@ -145,6 +148,9 @@ func New(cfg Config) (*Server, error) {
 		if err := account.CheckLinkKey(cfg.LinkKey); err != nil {
 			return nil, fmt.Errorf("web: %w", apperr.Field("LinkKey", "%v", err))
 		}
+	}
+	if cfg.OIDC, err = checkOIDC(cfg); err != nil {
+		return nil, err
 	}
 	emptyIx := directory.NewIndex(&directory.Dataset{})
 	s := &Server{cfg: cfg, log: cfg.Logger, empty: snapshot{ix: emptyIx, engine: search.New(emptyIx)}}
@@ -199,6 +205,8 @@ func (s *Server) routes(mux *http.ServeMux) {
 	s.authRoutes(mux)
 	s.freshnessRoutes(mux)
 	s.adminRoutes(mux)
+	s.tokenRoutes(mux)
+	s.oidcRoutes(mux)
 	s.route(mux, "/", public, notFound)
 }
 
