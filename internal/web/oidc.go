@@ -360,11 +360,9 @@ func (s *Server) finishOIDC(w http.ResponseWriter, r *http.Request, c *oidcClien
 	if problem != nil {
 		return s.oidcProblem(w, r, http.StatusForbidden, problem.title, problem.msg)
 	}
-	if err := s.startSession(w, r, u, "oidc"); err != nil {
-		return err
-	}
-	http.Redirect(w, r, safeNext(flow.Next), http.StatusSeeOther)
-	return nil
+	// The organisation's sign-on stands for the password; a user who has
+	// set up a second factor here still gives it.
+	return s.auth.firstStepPassed(w, r, u, "oidc", safeNext(flow.Next))
 }
 
 // oidcRefusal is why a verified identity may not sign in, for the visitor.

@@ -615,3 +615,40 @@ func TestOIDCButton(t *testing.T) {
 		}
 	})
 }
+
+// A user who has set up a second factor gives it after single sign-on too:
+// the organisation's sign-on stands in for the password only.
+func TestOIDCAsksForTheSecondFactor(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		f := newOIDCFixture(t, db, nil)
+		ctx := context.Background()
+		pat := f.users[provider]
+		secret, _, err := account.NewTOTP(pat.Email)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := db.SetTOTP(ctx, pat.ID, secret, nil, audit.Event{Action: audit.UserTOTPEnabled}); err != nil {
+			t.Fatal(err)
+		}
+		f.idp.set(idpUser{sub: "idp-pat-9", email: pat.Email, verified: true}, nil, nil)
+		got := f.signIn(t, "/account", nil)
+		if got.res.StatusCode != http.StatusSeeOther || !strings.HasPrefix(got.res.Header.Get("Location"), "/sign-in/code") || got.session != "" {
+			t.Fatalf("sign-on with a second factor set up: %d to %q, session %q; want the code step and no session yet",
+				got.res.StatusCode, got.res.Header.Get("Location"), got.session)
+		}
+	})
+}
+
+func TestSignInPageOffersSingleSignOn(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		f := newOIDCFixture(t, db, nil)
+		doc := parseHTML(t, body(t, get(t, f.srv, "/sign-in?next=%2Faccount")))
+		if got := doc.Find("a#oidc-sign-in"); len(got) != 1 || got[0].attrs["href"] != "/sign-in/oidc?next=%2Faccount" {
+			t.Errorf("single-sign-on button = %v", got)
+		}
+		plain := newWalkFixture(t, storetest.SQLite(t))
+		if got := parseHTML(t, body(t, get(t, plain.srv, "/sign-in"))).Find("a#oidc-sign-in"); len(got) != 0 {
+			t.Errorf("single-sign-on button shown with single sign-on off")
+		}
+	})
+}

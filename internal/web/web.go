@@ -117,6 +117,8 @@ type Server struct {
 	empty   snapshot
 	// table lists every registered route with its access rule's action.
 	table []Route
+	// auth serves the sign-in pages; single sign-on finishes through it.
+	auth *auth
 	// built caches the engine made for the last index Config.Index
 	// returned, when Config.Engine is nil.
 	built atomic.Pointer[snapshot]
