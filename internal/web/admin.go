@@ -69,6 +69,7 @@ var adminSections = []AdminSection{
 	{Href: "/admin/users", Title: "Users", Description: "Add users, change their organisations and roles, disable or unlock accounts.", Action: account.UserManage},
 	{Href: "/admin/organisations", Title: "Organisations", Description: "Add organisations, link them to their directory listing and decide whose listing changes need review.", Action: account.OrgManage},
 	{Href: "/admin/audit", Title: "Audit log", Description: "Search the record of who did what, and check that it has not been tampered with.", Action: account.AuditRead},
+	{Href: "/admin/freshness", Title: "Freshness report", Description: "Listings not confirmed as correct for too long, and when their providers were last reminded.", Action: account.FreshnessReport},
 }
 
 // AdminPage is the data of the administration dashboard.
