@@ -67,9 +67,10 @@ type Engine struct {
 
 	tagged map[string][]uint64 // taxonomy term id → bitset of services tagged with it or a descendant
 
-	locs    []loc
-	grid    map[[2]int32][]int32
-	svcLocs [][]int32
+	locs       []loc
+	svcLocs    [][]int32
+	places     *places                // every located service-at-location
+	typePlaces map[string]*typePlaces // taxonomy term id → its services' places, built on first use
 
 	open     [][]slot
 	minAge   []float64
@@ -82,14 +83,6 @@ type Engine struct {
 	pool sync.Pool // *scratch
 }
 
-// gridSize is the side of a geographic grid cell in degrees (about 22 km of
-// latitude), chosen so a 25 km radius touches a handful of cells.
-const gridSize = 0.2
-
-func cellOf(p geo.Point) [2]int32 {
-	return [2]int32{int32(math.Floor(p.Lat / gridSize)), int32(math.Floor(p.Lon / gridSize))}
-}
-
 // New indexes every service of x.
 func New(x *directory.Index) *Engine {
 	d := x.Dataset()
@@ -99,7 +92,7 @@ func New(x *directory.Index) *Engine {
 		docs: make([][]docTerm, n), open: make([][]slot, n),
 		minAge: make([]float64, n), maxAge: make([]float64, n), inactive: make([]bool, n),
 		orgOf: make([]string, n), areas: make([][]Area, n), svcLocs: make([][]int32, n),
-		tagged: map[string][]uint64{}, grid: map[[2]int32][]int32{},
+		tagged: map[string][]uint64{},
 	}
 	svcPos := make(map[string]int32, n)
 	for i := range d.Services {
@@ -214,6 +207,7 @@ func New(x *directory.Index) *Engine {
 	}
 
 	// Locations, through service-at-location records.
+	var at []placed
 	salPos := map[string]int32{}
 	for i, sl := range d.ServiceAtLocations {
 		salPos[sl.ID] = int32(i)
@@ -229,8 +223,14 @@ func New(x *directory.Index) *Engine {
 		li := int32(len(e.locs))
 		e.locs = append(e.locs, loc{svc: s, sal: int32(i), p: p})
 		e.svcLocs[s] = append(e.svcLocs[s], li)
-		c := cellOf(p)
-		e.grid[c] = append(e.grid[c], li)
+		if p.Valid() {
+			at = append(at, placed{lon: p.Lon, lat: p.Lat, svc: s})
+		}
+	}
+	e.places = newPlaces(at)
+	e.typePlaces = make(map[string]*typePlaces, len(e.tagged))
+	for t := range e.tagged {
+		e.typePlaces[t] = &typePlaces{}
 	}
 
 	// Opening hours: the service's own schedules and those of its

@@ -77,6 +77,7 @@ type scratch struct {
 	cur   uint32
 	cands []int32
 	hits  []Hit
+	spans []span
 }
 
 func newScratch(n int) any {
@@ -130,9 +131,18 @@ func (e *Engine) Search(q Query) Result {
 	}
 	covers := q.CoversPoint != nil || len(coversCodes) > 0
 
-	// Choose what to walk: the locations within the radius, the documents
-	// of the rarest keyword clause, or every service.
+	// Choose what to walk: the places within the radius, the documents of
+	// the rarest keyword clause, or every service.
 	geoDriven := q.Near != nil && q.Radius > 0
+	var (
+		circ      circle
+		radiusLen int
+		typed     bool
+	)
+	if geoDriven {
+		circ = newCircle(*q.Near, q.Radius)
+		radiusLen, typed = e.radiusSpans(sc, &circ, q.Types)
+	}
 	textDriver := -1
 	if len(cls) > 0 {
 		best := math.MaxInt
@@ -141,13 +151,15 @@ func (e *Engine) Search(q Query) Result {
 				best, textDriver = est, i
 			}
 		}
-		if geoDriven && e.radiusSize(*q.Near, q.Radius) > best {
+		if geoDriven && radiusLen > best {
 			geoDriven = false
 		}
 	}
 	switch {
+	case geoDriven && typed:
+		e.withinRadius(sc, &circ, nil)
 	case geoDriven:
-		e.withinRadius(sc, *q.Near, q.Radius, types)
+		e.withinRadius(sc, &circ, types)
 	case textDriver >= 0:
 		e.clauseDocs(sc, cls[textDriver])
 	default:
@@ -419,55 +431,61 @@ func (e *Engine) clauseDocs(sc *scratch, c cclause) {
 	}
 }
 
-// cellsAround calls fn for every grid cell a circle may touch.
-func cellsAround(p geo.Point, radius float64, fn func(c [2]int32)) {
-	b := geo.BBoxAround(p, radius)
-	lo := cellOf(geo.Point{Lat: b.MinLat, Lon: b.MinLon})
-	hi := cellOf(geo.Point{Lat: b.MaxLat, Lon: b.MaxLon})
-	for i := lo[0]; i <= hi[0]; i++ {
-		for j := lo[1]; j <= hi[1]; j++ {
-			fn([2]int32{i, j})
+// radiusSpans puts in sc.spans the runs of place index entries a radius
+// search reads, and returns how many entries they hold. With service types
+// asked for, it reads the types' own indexes when they all have one, and
+// typed is then true: every entry belongs to a service of one of them.
+func (e *Engine) radiusSpans(sc *scratch, c *circle, types []string) (size int, typed bool) {
+	sc.spans = sc.spans[:0]
+	typed = len(types) > 0
+	for _, t := range types {
+		if e.tagged[t] == nil {
+			continue // tags nothing: Search leaves it out
+		}
+		ix := e.placesOf(t)
+		if ix == nil {
+			typed = false
+			break
+		}
+		sc.spans = ix.spans(c, sc.spans)
+	}
+	if !typed {
+		sc.spans = e.places.spans(c, sc.spans[:0])
+	}
+	for _, s := range sc.spans {
+		size += int(s.to - s.from)
+	}
+	return size, typed
+}
+
+// withinRadius collects, once each, the services with a location in
+// sc.spans that may lie within c. With types given, services of none of
+// them are skipped here already, which is cheaper than collecting them.
+func (e *Engine) withinRadius(sc *scratch, c *circle, types [][]uint64) {
+	for _, s := range sc.spans {
+		at := s.ix.at[s.from:s.to]
+		for i := range at {
+			p := &at[i]
+			if !c.holds(p.lat, p.lon) || sc.epoch[p.svc] == sc.cur {
+				continue
+			}
+			if len(types) > 0 && !hasAny(types, p.svc) {
+				continue
+			}
+			sc.epoch[p.svc] = sc.cur
+			sc.cands = append(sc.cands, p.svc)
 		}
 	}
 }
 
-// radiusSize counts the locations in the cells a circle touches.
-func (e *Engine) radiusSize(p geo.Point, radius float64) int {
-	n := 0
-	cellsAround(p, radius, func(c [2]int32) { n += len(e.grid[c]) })
-	return n
-}
-
-// withinRadius collects, once each, the services with a location that may
-// lie within radius of p. It uses a flat-earth estimate scaled for the
-// highest latitude the circle reaches, which never overstates a distance by
-// more than the 5% margin allowed here, so no service within the radius is
-// missed; the exact great-circle check runs later, only on the services
-// that pass the cheaper filters.
-//
-// With service types asked for, services of none of them are skipped here
-// already, which is cheaper than collecting them.
-func (e *Engine) withinRadius(sc *scratch, p geo.Point, radius float64, types [][]uint64) {
-	b := geo.BBoxAround(p, radius)
-	maxLat := max(math.Abs(b.MinLat), math.Abs(b.MaxLat))
-	ky := geo.EarthRadius * math.Pi / 180
-	kx := ky * math.Cos(maxLat*math.Pi/180)
-	limit := radius * 1.05
-	limit2 := limit * limit
-	cellsAround(p, radius, func(c [2]int32) {
-		for _, li := range e.grid[c] {
-			l := &e.locs[li]
-			dx, dy := (l.p.Lon-p.Lon)*kx, (l.p.Lat-p.Lat)*ky
-			if dx*dx+dy*dy > limit2 || sc.epoch[l.svc] == sc.cur {
-				continue
-			}
-			if len(types) > 0 && !slices.ContainsFunc(types, func(b []uint64) bool { return has(b, l.svc) }) {
-				continue
-			}
-			sc.epoch[l.svc] = sc.cur
-			sc.cands = append(sc.cands, l.svc)
+// hasAny reports whether service s is set in any of the bitsets.
+func hasAny(bitsets [][]uint64, s int32) bool {
+	for _, b := range bitsets {
+		if has(b, s) {
+			return true
 		}
-	})
+	}
+	return false
 }
 
 // flat measures distances from one point on a plane scaled for its
