@@ -58,6 +58,12 @@ type Request struct {
 var Parameters = []string{"q", "where", "lat", "lon", "radius", "type", "need", "age", "day", "time", "open_now",
 	"covers", "area", "accepting", "org", "include_inactive", "sort", "page", "per_page"}
 
+// The ids of the taxonomies type and need codes belong to, hashed once.
+var (
+	serviceTypeTaxonomyID = directory.TaxonomyID(directory.ServiceTypeTaxonomy)
+	eligibilityTaxonomyID = directory.TaxonomyID(directory.EligibilityTaxonomy)
+)
+
 // ParseRequest reads a search from URL query parameters:
 //
 //	q           keywords
@@ -88,7 +94,7 @@ func (e *Engine) ParseRequest(ctx context.Context, v url.Values, lookup Postcode
 	}
 
 	for _, code := range cleanList(v["type"]) {
-		t, ok := x.TermByCode(directory.TaxonomyID(directory.ServiceTypeTaxonomy), code)
+		t, ok := x.TermByCode(serviceTypeTaxonomyID, code)
 		if !ok {
 			return r, apperr.Field("type", "%q is not a service type we know; see /openreferral/taxonomy_terms for the list", code)
 		}
@@ -96,7 +102,7 @@ func (e *Engine) ParseRequest(ctx context.Context, v url.Values, lookup Postcode
 		r.Types = append(r.Types, code)
 	}
 	for _, code := range cleanList(v["need"]) {
-		t, ok := x.TermByCode(directory.TaxonomyID(directory.EligibilityTaxonomy), code)
+		t, ok := x.TermByCode(eligibilityTaxonomyID, code)
 		if !ok {
 			return r, apperr.Field("need", "%q is not an eligibility code we know", code)
 		}

@@ -64,11 +64,37 @@ func scanRadius(e *Engine, q Query) []Hit {
 		if len(q.Types) > 0 && !slices.ContainsFunc(q.Types, func(t string) bool { b := e.tagged[t]; return b != nil && has(b, int32(s)) }) {
 			continue
 		}
-		sal, dist := e.nearest(int32(s), *q.Near)
+		sal, dist := -1, -1.0
+		for _, l := range e.locsOf(int32(s)) {
+			if d := geo.Distance(*q.Near, l.p); sal < 0 || d < dist {
+				sal, dist = int(l.sal), d
+			}
+		}
 		if sal < 0 || dist > q.Radius {
 			continue
 		}
 		out = append(out, Hit{Service: s, SAL: sal, Distance: dist})
 	}
 	return out
+}
+
+// TestOriginDistanceIsGeoDistance checks that the engine's great-circle
+// distance, with its cosines worked out ahead, gives exactly the bits of
+// geo.Distance, so that results and the radius edge do not move.
+func TestOriginDistanceIsGeoDistance(t *testing.T) {
+	r := rand.New(rand.NewPCG(5, 6))
+	for i := range 100000 {
+		var a, b geo.Point
+		if i%2 == 0 { // in and around England
+			a = geo.Point{Lat: 49 + r.Float64()*7, Lon: -7 + r.Float64()*9}
+			b = geo.Point{Lat: a.Lat + r.NormFloat64()*0.3, Lon: a.Lon + r.NormFloat64()*0.5}
+		} else { // anywhere
+			a = geo.Point{Lat: r.Float64()*180 - 90, Lon: r.Float64()*360 - 180}
+			b = geo.Point{Lat: r.Float64()*180 - 90, Lon: r.Float64()*360 - 180}
+		}
+		o, l := newOrigin(a), newLoc(0, b)
+		if got, want := o.distance(&l), geo.Distance(a, b); got != want {
+			t.Fatalf("distance from %v to %v: %v, geo.Distance gives %v", a, b, got, want)
+		}
+	}
 }

@@ -101,9 +101,13 @@ func (e *Engine) Search(q Query) Result {
 	defer e.pool.Put(sc)
 	sc.next()
 
-	var fl flat
+	var (
+		fl  flat
+		org origin
+	)
 	if q.Near != nil {
 		fl = newFlat(*q.Near, q.Radius)
+		org = newOrigin(*q.Near)
 	}
 	cls, ok := e.compile(clauses(analyse(q.Text)))
 	if !ok {
@@ -194,7 +198,7 @@ func (e *Engine) Search(q Query) Result {
 		}
 		h := Hit{Service: int(s), SAL: -1, Distance: -1}
 		if q.Near != nil {
-			h.SAL, h.Distance = e.nearestFlat(s, fl)
+			h.SAL, h.Distance = e.nearestFlat(s, &fl)
 			if q.Radius > 0 {
 				// The flat estimate decides clear cases; near the edge the
 				// great-circle distance does.
@@ -202,13 +206,13 @@ func (e *Engine) Search(q Query) Result {
 					continue
 				}
 				if h.Distance > q.Radius*(1-fl.margin) {
-					if h.SAL, h.Distance = e.nearest(s, *q.Near); h.Distance > q.Radius {
+					if h.SAL, h.Distance = e.nearest(s, &org); h.Distance > q.Radius {
 						continue
 					}
 				}
 			}
-		} else if ls := e.svcLocs[s]; len(ls) > 0 {
-			h.SAL = int(e.locs[ls[0]].sal)
+		} else if ls := e.locsOf(s); len(ls) > 0 {
+			h.SAL = int(ls[0].sal)
 		}
 		if len(cls) > 0 {
 			score, ok := e.score(s, cls)
@@ -223,10 +227,19 @@ func (e *Engine) Search(q Query) Result {
 	if q.Near != nil {
 		// Report great-circle distances for the hits shown.
 		for i := range res.Hits {
-			res.Hits[i].SAL, res.Hits[i].Distance = e.nearest(int32(res.Hits[i].Service), *q.Near)
+			res.Hits[i].SAL, res.Hits[i].Distance = e.nearest(int32(res.Hits[i].Service), &org)
 		}
 	}
 	return res
+}
+
+// distKey is what a hit's distance sorts by: services with no location
+// sort last.
+func distKey(h Hit) float64 {
+	if h.Distance < 0 {
+		return math.Inf(1)
+	}
+	return h.Distance
 }
 
 func has(b []uint64, s int32) bool { return b[s/64]&(1<<(s%64)) != 0 }
@@ -242,26 +255,33 @@ func (e *Engine) page(hits []Hit, q Query) Result {
 	if sort == ByDistance && q.Near == nil {
 		sort = ByName
 	}
-	byName := func(a, b Hit) int { return cmp.Compare(e.rank[a.Service], e.rank[b.Service]) }
-	byDist := func(a, b Hit) int {
-		// Services with no location sort last.
-		da, db := a.Distance, b.Distance
-		if da < 0 {
-			da = math.Inf(1)
-		}
-		if db < 0 {
-			db = math.Inf(1)
-		}
-		return cmp.Compare(da, db)
-	}
+	// Later keys are compared only on a tie, as most pairs differ in the
+	// first.
+	rank := e.rank
 	var less func(a, b Hit) int
 	switch sort {
 	case ByDistance:
-		less = func(a, b Hit) int { return cmp.Or(byDist(a, b), cmp.Compare(b.Score, a.Score), byName(a, b)) }
+		less = func(a, b Hit) int {
+			if c := cmp.Compare(distKey(a), distKey(b)); c != 0 {
+				return c
+			}
+			if c := cmp.Compare(b.Score, a.Score); c != 0 {
+				return c
+			}
+			return cmp.Compare(rank[a.Service], rank[b.Service])
+		}
 	case ByName:
-		less = byName
+		less = func(a, b Hit) int { return cmp.Compare(rank[a.Service], rank[b.Service]) }
 	default:
-		less = func(a, b Hit) int { return cmp.Or(cmp.Compare(b.Score, a.Score), byDist(a, b), byName(a, b)) }
+		less = func(a, b Hit) int {
+			if c := cmp.Compare(b.Score, a.Score); c != 0 {
+				return c
+			}
+			if c := cmp.Compare(distKey(a), distKey(b)); c != 0 {
+				return c
+			}
+			return cmp.Compare(rank[a.Service], rank[b.Service])
+		}
 	}
 	limit := q.Limit
 	if limit <= 0 {
@@ -319,15 +339,25 @@ func topK(hs []Hit, k int, less func(a, b Hit) int) {
 // weight returns the weight of term t in service s, or 0.
 func (e *Engine) weight(s int32, t int32) float32 {
 	dt := e.docs[s]
-	i, ok := slices.BinarySearchFunc(dt, t, func(d docTerm, t int32) int { return cmp.Compare(d.term, t) })
-	if !ok {
-		return 0
+	lo, hi := 0, len(dt)
+	for lo < hi {
+		m := int(uint(lo+hi) >> 1)
+		if dt[m].term < t {
+			lo = m + 1
+		} else {
+			hi = m
+		}
 	}
-	return dt[i].w
+	if lo < len(dt) && dt[lo].term == t {
+		return dt[lo].w
+	}
+	return 0
 }
 
 // cclause is a clause with its words resolved to term ids; phrases holding
-// a word the index lacks are dropped, since no service can match them.
+// a word the index lacks are dropped, since no service can match them, and
+// so are phrases that stem to the same words as one kept already (the one
+// typed is kept first, as it scores highest).
 type cclause struct {
 	phrases [][]int32
 	literal int // index in phrases of the phrase typed, or -1
@@ -339,20 +369,28 @@ func (e *Engine) compile(cls []clause) ([]cclause, bool) {
 	out := make([]cclause, 0, len(cls))
 	for _, c := range cls {
 		cc := cclause{literal: -1}
-	phrases:
-		for i, p := range c.phrases {
+		add := func(p []string) bool {
 			ids := make([]int32, len(p))
 			for j, st := range p {
 				id, ok := e.vocab[st]
 				if !ok {
-					continue phrases
+					return false
 				}
 				ids[j] = id
 			}
-			if i == c.literal {
-				cc.literal = len(cc.phrases)
+			if slices.ContainsFunc(cc.phrases, func(q []int32) bool { return slices.Equal(q, ids) }) {
+				return false
 			}
 			cc.phrases = append(cc.phrases, ids)
+			return true
+		}
+		if c.literal >= 0 && c.literal < len(c.phrases) && add(c.phrases[c.literal]) {
+			cc.literal = 0
+		}
+		for i, p := range c.phrases {
+			if i != c.literal {
+				add(p)
+			}
 		}
 		if len(cc.phrases) == 0 {
 			return nil, false
@@ -503,34 +541,72 @@ func newFlat(p geo.Point, radius float64) flat {
 	return flat{p: p, ky: ky, kx: ky * math.Cos(p.Lat*math.Pi/180), margin: 0.02 + radius/2e6}
 }
 
-func (f flat) dist(q geo.Point) float64 {
+// dist2 is the square of the estimated distance to q.
+func (f *flat) dist2(q geo.Point) float64 {
 	dx, dy := (q.Lon-f.p.Lon)*f.kx, (q.Lat-f.p.Lat)*f.ky
-	return math.Sqrt(dx*dx + dy*dy)
+	return dx*dx + dy*dy
 }
 
+// locsOf returns the located service-at-locations of service s.
+func (e *Engine) locsOf(s int32) []loc { return e.locs[e.locStart[s]:e.locStart[s+1]] }
+
 // nearestFlat is nearest by the flat estimate.
-func (e *Engine) nearestFlat(s int32, f flat) (int, float64) {
-	sal, dist := -1, -1.0
-	for _, li := range e.svcLocs[s] {
-		l := &e.locs[li]
-		if d := f.dist(l.p); dist < 0 || d < dist {
-			sal, dist = int(l.sal), d
+func (e *Engine) nearestFlat(s int32, f *flat) (int, float64) {
+	sal, d2 := -1, -1.0
+	ls := e.locsOf(s)
+	for i := range ls {
+		l := &ls[i]
+		if d := f.dist2(l.p); d2 < 0 || d < d2 {
+			sal, d2 = int(l.sal), d
 		}
 	}
-	return sal, dist
+	if sal < 0 {
+		return -1, -1
+	}
+	return sal, math.Sqrt(d2)
 }
 
 // nearest returns the nearest located service-at-location of s and its
-// distance from p, or -1, -1.
-func (e *Engine) nearest(s int32, p geo.Point) (int, float64) {
+// distance from o, or -1, -1.
+func (e *Engine) nearest(s int32, o *origin) (int, float64) {
 	sal, dist := -1, -1.0
-	for _, li := range e.svcLocs[s] {
-		l := &e.locs[li]
-		if d := geo.Distance(p, l.p); dist < 0 || d < dist {
+	ls := e.locsOf(s)
+	for i := range ls {
+		l := &ls[i]
+		if d := o.distance(l); dist < 0 || d < dist {
 			sal, dist = int(l.sal), d
 		}
 	}
 	return sal, dist
+}
+
+func newLoc(sal int32, p geo.Point) loc {
+	phi := p.Lat * math.Pi / 180
+	return loc{sal: sal, p: p, phi: phi, cosPhi: math.Cos(phi)}
+}
+
+// origin is a point distances are measured from, with the parts of the
+// great-circle formula that depend on it alone worked out once.
+type origin struct {
+	p           geo.Point
+	phi, cosPhi float64
+}
+
+func newOrigin(p geo.Point) origin {
+	phi := p.Lat * math.Pi / 180
+	return origin{p: p, phi: phi, cosPhi: math.Cos(phi)}
+}
+
+// distance returns geo.Distance(o.p, l.p), to the bit: the same haversine
+// formula, evaluated in the same order, with the cosines of both latitudes
+// taken from o and l instead of computed again.
+func (o *origin) distance(l *loc) float64 {
+	dphi := l.phi - o.phi
+	dlam := (l.p.Lon - o.p.Lon) * math.Pi / 180
+	a, b := math.Sin(dphi/2), math.Sin(dlam/2)
+	h := a*a + o.cosPhi*l.cosPhi*b*b
+	h = min(h, 1)
+	return 2 * geo.EarthRadius * math.Asin(math.Sqrt(h))
 }
 
 // covers reports whether a service area of s holds p or has one of codes.
