@@ -4,10 +4,12 @@ import (
 	"context"
 	"encoding/json"
 	"math"
+	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -518,5 +520,22 @@ func TestKeptJSONIsBounded(t *testing.T) {
 	}
 	if string(v.searchLink(0)) != link {
 		t.Error("a kept link changed")
+	}
+}
+
+// TestAppendScore checks that scores are written exactly as
+// strconv.AppendFloat writes them once rounded to thousandths: whole
+// numbers, trailing zeros, tiny, large and random scores.
+func TestAppendScore(t *testing.T) {
+	scores := []float64{0, 0.0004, 0.0005, 0.001, 0.01, 0.1, 0.5, 1, 1.5, 2.25, 2.2504, 9.9995, 10, 10.1, 123.456, 999.9999, 1e6 + 0.25, 1e9 + 0.001, 3e12, 1e300}
+	r := rand.New(rand.NewPCG(7, 8))
+	for range 100000 {
+		scores = append(scores, r.Float64()*30, r.ExpFloat64()*1000, float64(r.IntN(100000))/1000)
+	}
+	for _, s := range scores {
+		got := string(appendScore([]byte("x"), s))
+		if want := "x" + strconv.FormatFloat(math.Round(s*1000)/1000, 'f', -1, 64); got != want {
+			t.Fatalf("score %v: wrote %s, want %s", s, got, want)
+		}
 	}
 }
