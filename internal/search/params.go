@@ -139,7 +139,7 @@ func (e *Engine) ParseRequest(ctx context.Context, v url.Values, lookup Postcode
 	}
 	if s := strings.TrimSpace(v.Get("radius")); s != "" {
 		km, err := strconv.ParseFloat(s, 64)
-		if err != nil || km <= 0 || km > MaxRadiusKm {
+		if err != nil || !(km > 0 && km <= MaxRadiusKm) { // NaN too
 			return r, apperr.Field("radius", "must be a number of kilometres from 1 to %d", MaxRadiusKm)
 		}
 		if r.Point == nil {
@@ -371,11 +371,11 @@ func parsePoint(lat, lon string) (geo.Point, error) {
 		return geo.Point{}, apperr.Field("lat", "lat and lon must be given together")
 	}
 	la, err := strconv.ParseFloat(lat, 64)
-	if err != nil || la < -90 || la > 90 {
+	if err != nil || !(la >= -90 && la <= 90) { // NaN too
 		return geo.Point{}, apperr.Field("lat", "must be a latitude from -90 to 90")
 	}
 	lo, err := strconv.ParseFloat(lon, 64)
-	if err != nil || lo < -180 || lo > 180 {
+	if err != nil || !(lo >= -180 && lo <= 180) {
 		return geo.Point{}, apperr.Field("lon", "must be a longitude from -180 to 180")
 	}
 	return geo.Point{Lat: la, Lon: lo}, nil
