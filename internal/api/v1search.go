@@ -211,7 +211,14 @@ func echo(req *search.Request, area string) searchEcho {
 	if sort == search.ByDistance && q.Near == nil {
 		sort = search.ByName
 	}
-	e.Sort = map[search.Sort]string{search.ByRelevance: "relevance", search.ByDistance: "distance", search.ByName: "name"}[sort]
+	switch sort {
+	case search.ByRelevance:
+		e.Sort = "relevance"
+	case search.ByDistance:
+		e.Sort = "distance"
+	case search.ByName:
+		e.Sort = "name"
+	}
 	return e
 }
 
