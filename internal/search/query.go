@@ -366,22 +366,37 @@ type cclause struct {
 // compile resolves the words of cls; ok is false when some clause can match
 // nothing at all.
 func (e *Engine) compile(cls []clause) ([]cclause, bool) {
+	// One array holds the term ids of every phrase, and one the phrases of
+	// every clause: a search allocates little.
+	words, phrases := 0, 0
+	for _, c := range cls {
+		phrases += len(c.phrases)
+		for _, p := range c.phrases {
+			words += len(p)
+		}
+	}
+	idBuf := make([]int32, 0, words)
+	phraseBuf := make([][]int32, 0, phrases)
 	out := make([]cclause, 0, len(cls))
 	for _, c := range cls {
 		cc := cclause{literal: -1}
+		start := len(phraseBuf)
 		add := func(p []string) bool {
-			ids := make([]int32, len(p))
-			for j, st := range p {
+			at := len(idBuf)
+			for _, st := range p {
 				id, ok := e.vocab[st]
 				if !ok {
+					idBuf = idBuf[:at]
 					return false
 				}
-				ids[j] = id
+				idBuf = append(idBuf, id)
 			}
-			if slices.ContainsFunc(cc.phrases, func(q []int32) bool { return slices.Equal(q, ids) }) {
+			ids := idBuf[at:len(idBuf):len(idBuf)]
+			if slices.ContainsFunc(phraseBuf[start:], func(q []int32) bool { return slices.Equal(q, ids) }) {
+				idBuf = idBuf[:at]
 				return false
 			}
-			cc.phrases = append(cc.phrases, ids)
+			phraseBuf = append(phraseBuf, ids)
 			return true
 		}
 		if c.literal >= 0 && c.literal < len(c.phrases) && add(c.phrases[c.literal]) {
@@ -392,9 +407,10 @@ func (e *Engine) compile(cls []clause) ([]cclause, bool) {
 				add(p)
 			}
 		}
-		if len(cc.phrases) == 0 {
+		if len(phraseBuf) == start {
 			return nil, false
 		}
+		cc.phrases = phraseBuf[start:len(phraseBuf):len(phraseBuf)]
 		out = append(out, cc)
 	}
 	return out, true
