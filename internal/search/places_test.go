@@ -3,6 +3,7 @@ package search
 import (
 	"math/rand/v2"
 	"slices"
+	"sync"
 	"testing"
 
 	"throughcare/internal/demo"
@@ -95,6 +96,40 @@ func TestOriginDistanceIsGeoDistance(t *testing.T) {
 		o, l := newOrigin(a), newLoc(0, b)
 		if got, want := o.distance(&l), geo.Distance(a, b); got != want {
 			t.Fatalf("distance from %v to %v: %v, geo.Distance gives %v", a, b, got, want)
+		}
+	}
+}
+
+// TestTypePlacesConcurrent runs the first searches for each service type of
+// a new engine at once, as a busy server does after a directory change:
+// every one must get the answer a lone search gets (run with -race, this
+// also checks the indexes are built safely).
+func TestTypePlacesConcurrent(t *testing.T) {
+	d := demo.Generate(2000, 9)
+	st := func(code string) string { return directory.TermID(directory.ServiceTypeTaxonomy, code) }
+	types := []string{st("nhs-talking-therapies"), st("housing-support"), st("mental-health"), st("drug-alcohol-treatment")}
+	leeds := geo.Point{Lat: 53.7965, Lon: -1.5479}
+	query := func(i int) Query {
+		return Query{Near: &leeds, Radius: 60000, Types: []string{types[i%len(types)]}, Limit: 50}
+	}
+	lone := New(directory.NewIndex(d))
+	want := make([]Result, len(types))
+	for i := range types {
+		want[i] = lone.Search(query(i))
+		if want[i].Total == 0 {
+			t.Fatalf("type %d finds nothing near Leeds: the test would prove nothing", i)
+		}
+	}
+	e := New(directory.NewIndex(d))
+	got := make([]Result, 8*len(types))
+	var wg sync.WaitGroup
+	for i := range got {
+		wg.Go(func() { got[i] = e.Search(query(i)) })
+	}
+	wg.Wait()
+	for i, r := range got {
+		if w := want[i%len(types)]; r.Total != w.Total || !slices.Equal(r.Hits, w.Hits) {
+			t.Errorf("search %d: %d hits %v, alone %d hits %v", i, r.Total, r.Hits, w.Total, w.Hits)
 		}
 	}
 }
