@@ -98,7 +98,7 @@ func TestRemindersAndDigestCommands(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	org, err := db.CreateOrganisation(ctx, account.Organisation{Name: "Eastgate Minds", Kind: account.KindVoluntary, HSDSOrganizationID: hsdsOrg})
+	org, err := db.CreateOrganisation(ctx, account.Organisation{Name: "Eastgate Minds", Kind: account.KindVoluntary, HSDSOrganizationID: hsdsOrg}, audit.Event{Action: audit.OrgCreated})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -78,7 +78,7 @@ func newAuthFixture(t *testing.T, db *store.DB) *authFixture {
 	}
 	orgs := map[string]account.Organisation{}
 	for name, hsds := range map[string]string{"minds": orgMinds, "recovery": orgRecovery} {
-		o, err := db.CreateOrganisation(ctx, account.Organisation{Name: name, Kind: account.KindVoluntary, HSDSOrganizationID: hsds})
+		o, err := db.CreateOrganisation(ctx, account.Organisation{Name: name, Kind: account.KindVoluntary, HSDSOrganizationID: hsds}, audit.Event{Action: audit.OrgCreated})
 		if err != nil {
 			t.Fatal(err)
 		}

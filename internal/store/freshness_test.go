@@ -29,7 +29,7 @@ func TestReminderClaims(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		org, err := db.CreateOrganisation(ctx, account.Organisation{Name: "Minds", Kind: account.KindVoluntary, HSDSOrganizationID: hsdsOrg})
+		org, err := db.CreateOrganisation(ctx, account.Organisation{Name: "Minds", Kind: account.KindVoluntary, HSDSOrganizationID: hsdsOrg}, audit.Event{Action: audit.OrgCreated})
 		if err != nil {
 			t.Fatal(err)
 		}

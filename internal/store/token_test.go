@@ -22,7 +22,7 @@ func TestAPITokens(t *testing.T) {
 		ctx := context.Background()
 		now := time.Date(2026, 4, 1, 10, 0, 0, 0, time.UTC)
 		db.Now = func() time.Time { return now }
-		org, err := db.CreateOrganisation(ctx, account.Organisation{Name: "Hillside Recovery", Kind: account.KindVoluntary})
+		org, err := db.CreateOrganisation(ctx, account.Organisation{Name: "Hillside Recovery", Kind: account.KindVoluntary}, audit.Event{Action: audit.OrgCreated})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -140,7 +140,7 @@ func TestCreateAPITokenRefusesBadInput(t *testing.T) {
 		ctx := context.Background()
 		now := time.Date(2026, 4, 1, 10, 0, 0, 0, time.UTC)
 		db.Now = func() time.Time { return now }
-		org, err := db.CreateOrganisation(ctx, account.Organisation{Name: "Hillside Recovery", Kind: account.KindVoluntary})
+		org, err := db.CreateOrganisation(ctx, account.Organisation{Name: "Hillside Recovery", Kind: account.KindVoluntary}, audit.Event{Action: audit.OrgCreated})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -18,11 +18,11 @@ func TestAccountPage(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
 		f := newAuthFixture(t, db)
-		minds, err := db.CreateOrganisation(ctx, account.Organisation{Name: "Lincoln Minds", Kind: account.KindVoluntary})
+		minds, err := db.CreateOrganisation(ctx, account.Organisation{Name: "Lincoln Minds", Kind: account.KindVoluntary}, audit.Event{Action: audit.OrgCreated})
 		if err != nil {
 			t.Fatal(err)
 		}
-		probation, err := db.CreateOrganisation(ctx, account.Organisation{Name: "Lincolnshire Probation", Kind: account.KindProbation})
+		probation, err := db.CreateOrganisation(ctx, account.Organisation{Name: "Lincolnshire Probation", Kind: account.KindProbation}, audit.Event{Action: audit.OrgCreated})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -214,18 +214,12 @@ func (s *Server) createOrganisation(w http.ResponseWriter, r *http.Request) erro
 	if p.Form.failed() {
 		return s.render(w, r, http.StatusBadRequest, "admin-organisation", p)
 	}
-	created, err := s.cfg.DB.CreateOrganisation(r.Context(), o)
+	ev := s.auditEvent(r, audit.OrgCreated, adminDetail(map[string]any{
+		"kind": string(o.Kind), "hsds_organization_id": o.HSDSOrganizationID, "trusted": o.Trusted,
+	}))
+	created, err := s.cfg.DB.CreateOrganisation(r.Context(), o, ev)
 	if err != nil {
 		return s.orgFormError(w, r, p, err)
-	}
-	// CreateOrganisation takes no audit event, so the creation is
-	// recorded straight after it.
-	ev := s.auditEvent(r, audit.OrgCreated, adminDetail(map[string]any{
-		"kind": string(created.Kind), "hsds_organization_id": created.HSDSOrganizationID, "trusted": created.Trusted,
-	}))
-	ev.RecordType, ev.RecordID, ev.OrgID = "organisation", created.ID, created.ID
-	if _, err := s.cfg.DB.AppendAudit(r.Context(), ev); err != nil {
-		return err
 	}
 	return adminRedirect(w, r, "/admin/organisations/"+created.ID, "org-created")
 }
