@@ -13,6 +13,7 @@ import (
 	"throughcare/internal/apperr"
 	"throughcare/internal/directory"
 	"throughcare/internal/hsds"
+	"throughcare/internal/listing"
 	"throughcare/internal/store"
 )
 
@@ -30,7 +31,14 @@ func openDB(ctx context.Context, e env, dsn string) (*store.DB, error) {
 	for _, name := range applied {
 		fmt.Fprintln(e.stderr, "applied migration", name)
 	}
-	res, err := db.ImportDataset(ctx, directory.JusticeTaxonomy(),
+	// The shipped vocabularies: the justice-aware taxonomy, and the
+	// referral-procedure terms that provider listings record response
+	// times, capacity and the liaison contact with.
+	vocab := directory.JusticeTaxonomy()
+	referral := listing.Vocabulary()
+	vocab.Taxonomies = append(vocab.Taxonomies, referral.Taxonomies...)
+	vocab.TaxonomyTerms = append(vocab.TaxonomyTerms, referral.TaxonomyTerms...)
+	res, err := db.ImportDataset(ctx, vocab,
 		store.ImportSource{Name: "justice taxonomy", Format: "builtin", UpdatedBy: "throughcare migrate"}, directory.Validate)
 	if err != nil {
 		db.Close()

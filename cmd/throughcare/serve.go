@@ -139,6 +139,8 @@ type serveFlags struct {
 	db, addr, tiles, tilesAttribution *string
 	dev                               *bool
 	site                              *siteFlags
+	fresh                             *freshFlags
+	oidc                              *oidcFlags
 }
 
 func addServeFlags(fs *flag.FlagSet, e env) serveFlags {
@@ -149,6 +151,8 @@ func addServeFlags(fs *flag.FlagSet, e env) serveFlags {
 		tilesAttribution: stringFlag(fs, e, "tiles-attribution", "", "attribution text the tile provider requires"),
 		dev:              fs.Bool("dev", false, "read templates and static files from disk (for development)"),
 		site:             addSiteFlags(fs, e),
+		fresh:            addFreshFlags(fs, e),
+		oidc:             addOIDCFlags(fs, e),
 	}
 }
 
@@ -236,6 +240,9 @@ func serve(ctx context.Context, e env, db *store.DB, sf serveFlags) error {
 	if err != nil {
 		return err
 	}
+	if err := sf.fresh.resolve(); err != nil {
+		return err
+	}
 	site, err := web.New(web.Config{
 		Engine:           live.Engine,
 		Postcodes:        postcodeLookup(db),
@@ -252,12 +259,15 @@ func serve(ctx context.Context, e env, db *store.DB, sf serveFlags) error {
 		SessionIdle:      sc.sessionIdle,
 		SessionMaxAge:    sc.sessionMaxAge,
 		DirectoryChanged: live.reload,
+		StaleAfter:       sf.fresh.after,
+		OIDC:             sf.oidc.config(),
 	})
 	if err != nil {
 		return err
 	}
+	sf.fresh.startJobs(ctx, site, sc, log)
 	mux := http.NewServeMux()
-	apiHandler := api.New(api.Config{Engine: live.Engine, Postcodes: postcodeLookup(db), Logger: log})
+	apiHandler := api.New(api.Config{Engine: live.Engine, Postcodes: postcodeLookup(db), Logger: log, DB: db, DirectoryChanged: live.reload})
 	mux.Handle(api.Prefix+"/", apiHandler)
 	mux.Handle(api.V1Prefix+"/", apiHandler)
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {

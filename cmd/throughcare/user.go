@@ -142,13 +142,10 @@ func findOrCreateOrg(ctx context.Context, e env, db *store.DB, ref string) (acco
 	if err == nil || !errors.Is(err, apperr.NotFound) {
 		return o, err
 	}
-	o, err = db.CreateOrganisation(ctx, account.Organisation{Name: ref, Kind: account.KindOther})
+	o, err = db.CreateOrganisation(ctx, account.Organisation{Name: ref, Kind: account.KindOther},
+		audit.Event{ActorRole: "system", Action: audit.OrgCreated, Detail: `{"via":"command line"}`})
 	if err != nil {
 		return o, fmt.Errorf("--org: %w", err)
-	}
-	if _, err := db.AppendAudit(ctx, audit.Event{ActorRole: "system", Action: audit.OrgCreated, RecordType: "organisation",
-		RecordID: o.ID, OrgID: o.ID, Detail: `{"via":"command line"}`}); err != nil {
-		return o, err
 	}
 	fmt.Fprintf(e.stderr, "created organisation %q (%s)\n", o.Name, o.ID)
 	return o, nil

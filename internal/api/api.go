@@ -1,14 +1,16 @@
 // Package api serves the directory's public JSON APIs: the Open Referral
 // read API under /openreferral (the endpoints of HSDS 3.0 with the
 // parameters of the Open Referral UK (ORUK) 3.0 profile), the ranked
-// directory search at /api/v1/search, and the OpenAPI document that
-// describes them both. Every answer is built from the current search.Engine
-// and the directory.Index it was built from; nothing here touches the
-// database.
+// directory search at /api/v1/search, the write endpoints under /api/v1
+// for machine clients holding an API token (auth.go), and the OpenAPI
+// document that describes them all. Every read is answered from the current
+// search.Engine and the directory.Index it was built from; only the write
+// endpoints touch the database.
 package api
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"log/slog"
@@ -19,9 +21,11 @@ import (
 	"sync/atomic"
 	"time"
 
+	"throughcare/internal/account"
 	"throughcare/internal/apperr"
 	"throughcare/internal/directory"
 	"throughcare/internal/search"
+	"throughcare/internal/store"
 )
 
 // Prefix is the path under which the Open Referral API is mounted. The
@@ -59,6 +63,14 @@ type Config struct {
 	Now func() time.Time
 	// Logger receives internal errors. Nil discards them.
 	Logger *slog.Logger
+	// DB holds accounts and API tokens and takes the write endpoints'
+	// changes. Nil turns the write endpoints off: they answer 404 saying
+	// so.
+	DB *store.DB
+	// DirectoryChanged is called after a write endpoint changed the
+	// directory, so the in-memory index is rebuilt at once. Nil leaves it
+	// to the next reload.
+	DirectoryChanged func(ctx context.Context) error
 }
 
 // server holds the handler's state: its configuration and a cache of
@@ -127,6 +139,7 @@ func (s *server) routes() []route {
 		{"GET " + Prefix + "/taxonomy_terms", append(listParams[:len(listParams):len(listParams)], "taxonomy_id", "parent_id", "top_only"), s.listTaxonomyTerms},
 		{"GET " + Prefix + "/taxonomy_terms/{id}", nil, s.getTaxonomyTerm},
 		{"GET " + V1Prefix + "/search", search.Parameters, s.searchServices},
+		{"POST " + V1Prefix + "/services/{id}/assure", nil, s.withToken(account.ListingAssure, s.serviceOwner, s.assureService)},
 	}
 }
 
@@ -191,7 +204,8 @@ type errorDetail struct {
 }
 
 // serveError writes err as a JSON error: 400 for bad input, naming the
-// field; 404 for a missing record; 500, logged with its detail but shown
+// field; 404 for a missing record; 401 for a missing or unusable API token
+// and 403 for one that may not do this; 409 for a clash; 500, logged with its detail but shown
 // only as "Internal error.", for anything else.
 func (s *server) serveError(w http.ResponseWriter, r *http.Request, err error) {
 	d := errorDetail{Message: apperr.Message(err)}
@@ -205,6 +219,13 @@ func (s *server) serveError(w http.ResponseWriter, r *http.Request, err error) {
 		}
 	case errors.Is(err, apperr.NotFound):
 		d.Status = http.StatusNotFound
+	case errors.Is(err, apperr.Unauthenticated):
+		d.Status = http.StatusUnauthorized
+		w.Header().Set("WWW-Authenticate", `Bearer realm="throughcare"`)
+	case errors.Is(err, apperr.Forbidden):
+		d.Status = http.StatusForbidden
+	case errors.Is(err, apperr.Conflict):
+		d.Status = http.StatusConflict
 	default:
 		d.Status = http.StatusInternalServerError
 		d.Message = "Internal error."

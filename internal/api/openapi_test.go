@@ -16,7 +16,8 @@ type openAPIDoc struct {
 	} `json:"servers"`
 	Paths      map[string]map[string]json.RawMessage `json:"paths"`
 	Components struct {
-		Parameters map[string]parameter `json:"parameters"`
+		Parameters      map[string]parameter       `json:"parameters"`
+		SecuritySchemes map[string]json.RawMessage `json:"securitySchemes"`
 	} `json:"components"`
 }
 
@@ -24,6 +25,7 @@ type operation struct {
 	OperationID string                     `json:"operationId"`
 	Parameters  []parameter                `json:"parameters"`
 	Responses   map[string]json.RawMessage `json:"responses"`
+	Security    []map[string][]string      `json:"security"`
 }
 
 type parameter struct {
@@ -44,7 +46,8 @@ func readOpenAPI(t *testing.T) openAPIDoc {
 }
 
 // The document lists exactly the routes the handler registers, each with
-// exactly the query parameters its handler reads.
+// exactly the query parameters its handler reads; the write (POST) routes
+// also declare the token they need and the answers refusing one.
 func TestOpenAPIMatchesRoutes(t *testing.T) {
 	doc := readOpenAPI(t)
 	if doc.OpenAPI != "3.1.0" || len(doc.Servers) != 1 || doc.Servers[0].URL != Prefix {
@@ -79,11 +82,12 @@ func TestOpenAPIMatchesRoutes(t *testing.T) {
 	routes := (&server{}).routes()
 	type docPath struct{ server, path string }
 	var registered []docPath
+	methods := map[docPath][]string{}
 	opIDs := map[string]bool{}
 	for _, rt := range routes {
 		method, full, _ := strings.Cut(rt.pattern, " ")
-		if method != "GET" {
-			t.Errorf("%s: only GET routes are expected", rt.pattern)
+		if method != "GET" && method != "POST" {
+			t.Errorf("%s: only GET and POST routes are expected", rt.pattern)
 		}
 		base := Prefix
 		if strings.HasPrefix(full, V1Prefix+"/") {
@@ -91,12 +95,13 @@ func TestOpenAPIMatchesRoutes(t *testing.T) {
 		}
 		path := strings.TrimSuffix(strings.TrimPrefix(full, base), "{$}")
 		registered = append(registered, docPath{base, path})
+		methods[docPath{base, path}] = append(methods[docPath{base, path}], strings.ToLower(method))
 		if got := serverOf(path); got != base {
 			t.Errorf("route %s: the document serves %s from %q, want %q", rt.pattern, path, got, base)
 		}
-		raw, ok := doc.Paths[path]["get"]
+		raw, ok := doc.Paths[path][strings.ToLower(method)]
 		if !ok {
-			t.Errorf("route %s is not in the OpenAPI document as GET %s", rt.pattern, path)
+			t.Errorf("route %s is not in the OpenAPI document as %s %s", rt.pattern, method, path)
 			continue
 		}
 		var op operation
@@ -110,6 +115,14 @@ func TestOpenAPIMatchesRoutes(t *testing.T) {
 		opIDs[op.OperationID] = true
 		if _, ok := op.Responses["200"]; !ok {
 			t.Errorf("%s: no 200 response", path)
+		}
+		if method == "POST" {
+			_, has401 := op.Responses["401"]
+			_, has403 := op.Responses["403"]
+			_, scheme := doc.Components.SecuritySchemes["apiToken"]
+			if len(op.Security) != 1 || op.Security[0]["apiToken"] == nil || !scheme || !has401 || !has403 {
+				t.Errorf("%s %s: security %v, 401 %v, 403 %v; want the apiToken scheme and both refusals", method, path, op.Security, has401, has403)
+			}
 		}
 		var query []string
 		var pathParams []string
@@ -150,8 +163,8 @@ func TestOpenAPIMatchesRoutes(t *testing.T) {
 			t.Errorf("the document lists %s%s, which no route serves", serverOf(path), path)
 		}
 		for method := range item {
-			if method != "get" && method != "servers" {
-				t.Errorf("the document lists %s %s; the API only answers GET", method, path)
+			if method != "servers" && !slices.Contains(methods[docPath{serverOf(path), path}], method) {
+				t.Errorf("the document lists %s %s, which no route answers", method, path)
 			}
 		}
 	}

@@ -110,7 +110,7 @@ func (s *server) listServiceAtLocations(w http.ResponseWriter, r *http.Request) 
 }
 
 // maxEngineRadius is the largest proximity, in metres, answered from the
-// search engine's grid of places. Beyond it the circle covers so much of
+// search engine's index of places. Beyond it the circle covers so much of
 // the country that a scan of every link is as quick.
 const maxEngineRadius = search.MaxRadiusKm * 1000
 
@@ -185,7 +185,7 @@ func (v *view) serviceAtLocations(q *serviceQuery, pt *point) []int {
 	}
 	if engineCircle(pt) {
 		// The engine finds the services with a location in the circle from
-		// its grid; their links are then measured one by one.
+		// its index of places; their links are then measured one by one.
 		res := v.e.Search(search.Query{Near: new(pt.geo()), Radius: pt.radius, IncludeInactive: true, Limit: max(v.x.NumServices(), 1)})
 		for _, h := range res.Hits {
 			for _, i := range v.svcLinks[h.Service] {

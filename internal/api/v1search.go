@@ -160,8 +160,30 @@ func putBodyBuffer(buf *bytes.Buffer) {
 // appendScore appends a keyword score, rounded to three decimals, as JSON.
 // Scores are positive and far from the range where encoding/json would
 // switch to an exponent, so plain decimals are what it would write too.
+//
+// It writes the whole thousandths as an integer with a decimal point put
+// in, which is what the shortest decimal that reads back as
+// math.Round(score*1000)/1000 is: floats lie far closer together than a
+// thousandth at these magnitudes, so no other decimal of three places or
+// fewer reads back as the same float. Unusual values go the long way.
 func appendScore(dst []byte, score float64) []byte {
-	return strconv.AppendFloat(dst, math.Round(score*1000)/1000, 'f', -1, 64)
+	m := math.Round(score * 1000)
+	if !(m >= 0 && m < 1e12) {
+		return strconv.AppendFloat(dst, m/1000, 'f', -1, 64)
+	}
+	n := int64(m)
+	dst = strconv.AppendInt(dst, n/1000, 10)
+	frac := n % 1000
+	if frac == 0 {
+		return dst
+	}
+	digits := [3]byte{byte('0' + frac/100), byte('0' + frac/10%10), byte('0' + frac%10)}
+	end := 3
+	for digits[end-1] == '0' {
+		end--
+	}
+	dst = append(dst, '.')
+	return append(dst, digits[:end]...)
 }
 
 // echo describes req for the query member of the answer.
@@ -189,7 +211,14 @@ func echo(req *search.Request, area string) searchEcho {
 	if sort == search.ByDistance && q.Near == nil {
 		sort = search.ByName
 	}
-	e.Sort = map[search.Sort]string{search.ByRelevance: "relevance", search.ByDistance: "distance", search.ByName: "name"}[sort]
+	switch sort {
+	case search.ByRelevance:
+		e.Sort = "relevance"
+	case search.ByDistance:
+		e.Sort = "distance"
+	case search.ByName:
+		e.Sort = "name"
+	}
 	return e
 }
 

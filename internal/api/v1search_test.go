@@ -4,10 +4,12 @@ import (
 	"context"
 	"encoding/json"
 	"math"
+	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -329,6 +331,7 @@ func TestSearchBadParameters(t *testing.T) {
 		{"where=Lincoln&radius=0", "radius", "kilometres from 1 to 200"},
 		{"where=Lincoln&radius=201", "radius", "kilometres from 1 to 200"},
 		{"where=Lincoln&radius=far", "radius", "kilometres from 1 to 200"},
+		{"where=Lincoln&radius=NaN", "radius", "kilometres from 1 to 200"},
 		{"radius=10", "radius", "needs a place"},
 		{"covers=1", "covers", "needs a place"},
 		{"type=no-such-type", "type", `"no-such-type" is not a service type we know`},
@@ -342,6 +345,8 @@ func TestSearchBadParameters(t *testing.T) {
 		{"sort=random", "sort", "relevance, distance or name"},
 		{"sort=distance", "sort", "needs a place"},
 		{"lat=91&lon=0", "lat", "latitude from -90 to 90"},
+		{"lat=NaN&lon=0", "lat", "latitude from -90 to 90"},
+		{"lat=0&lon=NaN", "lon", "longitude from -180 to 180"},
 		{"lat=53", "lat", "together"},
 		{"lat=53&lon=200", "lon", "longitude from -180 to 180"},
 		{"age=-1", "age", "from 0 to 120"},
@@ -518,5 +523,22 @@ func TestKeptJSONIsBounded(t *testing.T) {
 	}
 	if string(v.searchLink(0)) != link {
 		t.Error("a kept link changed")
+	}
+}
+
+// TestAppendScore checks that scores are written exactly as
+// strconv.AppendFloat writes them once rounded to thousandths: whole
+// numbers, trailing zeros, tiny, large and random scores.
+func TestAppendScore(t *testing.T) {
+	scores := []float64{0, 0.0004, 0.0005, 0.001, 0.01, 0.1, 0.5, 1, 1.5, 2.25, 2.2504, 9.9995, 10, 10.1, 123.456, 999.9999, 1e6 + 0.25, 1e9 + 0.001, 3e12, 1e300}
+	r := rand.New(rand.NewPCG(7, 8))
+	for range 100000 {
+		scores = append(scores, r.Float64()*30, r.ExpFloat64()*1000, float64(r.IntN(100000))/1000)
+	}
+	for _, s := range scores {
+		got := string(appendScore([]byte("x"), s))
+		if want := "x" + strconv.FormatFloat(math.Round(s*1000)/1000, 'f', -1, 64); got != want {
+			t.Fatalf("score %v: wrote %s, want %s", s, got, want)
+		}
 	}
 }

@@ -38,9 +38,11 @@ type docTerm struct {
 	w    float32
 }
 
+// loc is a located service-at-location.
 type loc struct {
-	svc, sal int32
-	p        geo.Point
+	sal         int32
+	p           geo.Point
+	phi, cosPhi float64 // latitude in radians and its cosine, for origin.distance
 }
 
 type slot struct {
@@ -67,9 +69,10 @@ type Engine struct {
 
 	tagged map[string][]uint64 // taxonomy term id → bitset of services tagged with it or a descendant
 
-	locs    []loc
-	grid    map[[2]int32][]int32
-	svcLocs [][]int32
+	locs       []loc                  // located service-at-locations, grouped by service
+	locStart   []int32                // service i's are locs[locStart[i]:locStart[i+1]]
+	places     *places                // every located service-at-location
+	typePlaces map[string]*typePlaces // taxonomy term id → its services' places, built on first use
 
 	open     [][]slot
 	minAge   []float64
@@ -82,14 +85,6 @@ type Engine struct {
 	pool sync.Pool // *scratch
 }
 
-// gridSize is the side of a geographic grid cell in degrees (about 22 km of
-// latitude), chosen so a 25 km radius touches a handful of cells.
-const gridSize = 0.2
-
-func cellOf(p geo.Point) [2]int32 {
-	return [2]int32{int32(math.Floor(p.Lat / gridSize)), int32(math.Floor(p.Lon / gridSize))}
-}
-
 // New indexes every service of x.
 func New(x *directory.Index) *Engine {
 	d := x.Dataset()
@@ -98,8 +93,8 @@ func New(x *directory.Index) *Engine {
 		x: x, n: n, vocab: map[string]int32{},
 		docs: make([][]docTerm, n), open: make([][]slot, n),
 		minAge: make([]float64, n), maxAge: make([]float64, n), inactive: make([]bool, n),
-		orgOf: make([]string, n), areas: make([][]Area, n), svcLocs: make([][]int32, n),
-		tagged: map[string][]uint64{}, grid: map[[2]int32][]int32{},
+		orgOf: make([]string, n), areas: make([][]Area, n),
+		tagged: map[string][]uint64{},
 	}
 	svcPos := make(map[string]int32, n)
 	for i := range d.Services {
@@ -213,7 +208,13 @@ func New(x *directory.Index) *Engine {
 		e.idf[id] = float32(math.Log(1 + (float64(n)-float64(len(p))+0.5)/(float64(len(p))+0.5)))
 	}
 
-	// Locations, through service-at-location records.
+	// Locations, through service-at-location records, grouped by service
+	// (in the directory's order within each) so that a service's are
+	// adjacent in memory.
+	var at []placed
+	var owner []int32 // service of each located link, in the directory's order
+	var found []loc
+	e.locStart = make([]int32, n+1)
 	salPos := map[string]int32{}
 	for i, sl := range d.ServiceAtLocations {
 		salPos[sl.ID] = int32(i)
@@ -226,11 +227,26 @@ func New(x *directory.Index) *Engine {
 			continue
 		}
 		p := geo.Point{Lat: *l.Latitude, Lon: *l.Longitude}
-		li := int32(len(e.locs))
-		e.locs = append(e.locs, loc{svc: s, sal: int32(i), p: p})
-		e.svcLocs[s] = append(e.svcLocs[s], li)
-		c := cellOf(p)
-		e.grid[c] = append(e.grid[c], li)
+		found = append(found, newLoc(int32(i), p))
+		owner = append(owner, s)
+		e.locStart[s+1]++
+		if p.Valid() {
+			at = append(at, placed{lon: p.Lon, lat: p.Lat, svc: s})
+		}
+	}
+	for s := range n {
+		e.locStart[s+1] += e.locStart[s]
+	}
+	e.locs = make([]loc, len(found))
+	next := slices.Clone(e.locStart[:n])
+	for i, l := range found {
+		e.locs[next[owner[i]]] = l
+		next[owner[i]]++
+	}
+	e.places = newPlaces(at)
+	e.typePlaces = make(map[string]*typePlaces, len(e.tagged))
+	for t := range e.tagged {
+		e.typePlaces[t] = &typePlaces{}
 	}
 
 	// Opening hours: the service's own schedules and those of its

@@ -58,6 +58,12 @@ type Request struct {
 var Parameters = []string{"q", "where", "lat", "lon", "radius", "type", "need", "age", "day", "time", "open_now",
 	"covers", "area", "accepting", "org", "include_inactive", "sort", "page", "per_page"}
 
+// The ids of the taxonomies type and need codes belong to, hashed once.
+var (
+	serviceTypeTaxonomyID = directory.TaxonomyID(directory.ServiceTypeTaxonomy)
+	eligibilityTaxonomyID = directory.TaxonomyID(directory.EligibilityTaxonomy)
+)
+
 // ParseRequest reads a search from URL query parameters:
 //
 //	q           keywords
@@ -88,7 +94,7 @@ func (e *Engine) ParseRequest(ctx context.Context, v url.Values, lookup Postcode
 	}
 
 	for _, code := range cleanList(v["type"]) {
-		t, ok := x.TermByCode(directory.TaxonomyID(directory.ServiceTypeTaxonomy), code)
+		t, ok := x.TermByCode(serviceTypeTaxonomyID, code)
 		if !ok {
 			return r, apperr.Field("type", "%q is not a service type we know; see /openreferral/taxonomy_terms for the list", code)
 		}
@@ -96,7 +102,7 @@ func (e *Engine) ParseRequest(ctx context.Context, v url.Values, lookup Postcode
 		r.Types = append(r.Types, code)
 	}
 	for _, code := range cleanList(v["need"]) {
-		t, ok := x.TermByCode(directory.TaxonomyID(directory.EligibilityTaxonomy), code)
+		t, ok := x.TermByCode(eligibilityTaxonomyID, code)
 		if !ok {
 			return r, apperr.Field("need", "%q is not an eligibility code we know", code)
 		}
@@ -133,7 +139,7 @@ func (e *Engine) ParseRequest(ctx context.Context, v url.Values, lookup Postcode
 	}
 	if s := strings.TrimSpace(v.Get("radius")); s != "" {
 		km, err := strconv.ParseFloat(s, 64)
-		if err != nil || km <= 0 || km > MaxRadiusKm {
+		if err != nil || !(km > 0 && km <= MaxRadiusKm) { // NaN too
 			return r, apperr.Field("radius", "must be a number of kilometres from 1 to %d", MaxRadiusKm)
 		}
 		if r.Point == nil {
@@ -365,11 +371,11 @@ func parsePoint(lat, lon string) (geo.Point, error) {
 		return geo.Point{}, apperr.Field("lat", "lat and lon must be given together")
 	}
 	la, err := strconv.ParseFloat(lat, 64)
-	if err != nil || la < -90 || la > 90 {
+	if err != nil || !(la >= -90 && la <= 90) { // NaN too
 		return geo.Point{}, apperr.Field("lat", "must be a latitude from -90 to 90")
 	}
 	lo, err := strconv.ParseFloat(lon, 64)
-	if err != nil || lo < -180 || lo > 180 {
+	if err != nil || !(lo >= -180 && lo <= 180) {
 		return geo.Point{}, apperr.Field("lon", "must be a longitude from -180 to 180")
 	}
 	return geo.Point{Lat: la, Lon: lo}, nil

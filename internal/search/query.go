@@ -77,6 +77,7 @@ type scratch struct {
 	cur   uint32
 	cands []int32
 	hits  []Hit
+	spans []span
 }
 
 func newScratch(n int) any {
@@ -100,9 +101,13 @@ func (e *Engine) Search(q Query) Result {
 	defer e.pool.Put(sc)
 	sc.next()
 
-	var fl flat
+	var (
+		fl  flat
+		org origin
+	)
 	if q.Near != nil {
 		fl = newFlat(*q.Near, q.Radius)
+		org = newOrigin(*q.Near)
 	}
 	cls, ok := e.compile(clauses(analyse(q.Text)))
 	if !ok {
@@ -130,9 +135,18 @@ func (e *Engine) Search(q Query) Result {
 	}
 	covers := q.CoversPoint != nil || len(coversCodes) > 0
 
-	// Choose what to walk: the locations within the radius, the documents
-	// of the rarest keyword clause, or every service.
+	// Choose what to walk: the places within the radius, the documents of
+	// the rarest keyword clause, or every service.
 	geoDriven := q.Near != nil && q.Radius > 0
+	var (
+		circ      circle
+		radiusLen int
+		typed     bool
+	)
+	if geoDriven {
+		circ = newCircle(*q.Near, q.Radius)
+		radiusLen, typed = e.radiusSpans(sc, &circ, q.Types)
+	}
 	textDriver := -1
 	if len(cls) > 0 {
 		best := math.MaxInt
@@ -141,13 +155,15 @@ func (e *Engine) Search(q Query) Result {
 				best, textDriver = est, i
 			}
 		}
-		if geoDriven && e.radiusSize(*q.Near, q.Radius) > best {
+		if geoDriven && radiusLen > best {
 			geoDriven = false
 		}
 	}
 	switch {
+	case geoDriven && typed:
+		e.withinRadius(sc, &circ, nil)
 	case geoDriven:
-		e.withinRadius(sc, *q.Near, q.Radius, types)
+		e.withinRadius(sc, &circ, types)
 	case textDriver >= 0:
 		e.clauseDocs(sc, cls[textDriver])
 	default:
@@ -182,7 +198,7 @@ func (e *Engine) Search(q Query) Result {
 		}
 		h := Hit{Service: int(s), SAL: -1, Distance: -1}
 		if q.Near != nil {
-			h.SAL, h.Distance = e.nearestFlat(s, fl)
+			h.SAL, h.Distance = e.nearestFlat(s, &fl)
 			if q.Radius > 0 {
 				// The flat estimate decides clear cases; near the edge the
 				// great-circle distance does.
@@ -190,13 +206,13 @@ func (e *Engine) Search(q Query) Result {
 					continue
 				}
 				if h.Distance > q.Radius*(1-fl.margin) {
-					if h.SAL, h.Distance = e.nearest(s, *q.Near); h.Distance > q.Radius {
+					if h.SAL, h.Distance = e.nearest(s, &org); h.Distance > q.Radius {
 						continue
 					}
 				}
 			}
-		} else if ls := e.svcLocs[s]; len(ls) > 0 {
-			h.SAL = int(e.locs[ls[0]].sal)
+		} else if ls := e.locsOf(s); len(ls) > 0 {
+			h.SAL = int(ls[0].sal)
 		}
 		if len(cls) > 0 {
 			score, ok := e.score(s, cls)
@@ -211,10 +227,19 @@ func (e *Engine) Search(q Query) Result {
 	if q.Near != nil {
 		// Report great-circle distances for the hits shown.
 		for i := range res.Hits {
-			res.Hits[i].SAL, res.Hits[i].Distance = e.nearest(int32(res.Hits[i].Service), *q.Near)
+			res.Hits[i].SAL, res.Hits[i].Distance = e.nearest(int32(res.Hits[i].Service), &org)
 		}
 	}
 	return res
+}
+
+// distKey is what a hit's distance sorts by: services with no location
+// sort last.
+func distKey(h Hit) float64 {
+	if h.Distance < 0 {
+		return math.Inf(1)
+	}
+	return h.Distance
 }
 
 func has(b []uint64, s int32) bool { return b[s/64]&(1<<(s%64)) != 0 }
@@ -230,26 +255,33 @@ func (e *Engine) page(hits []Hit, q Query) Result {
 	if sort == ByDistance && q.Near == nil {
 		sort = ByName
 	}
-	byName := func(a, b Hit) int { return cmp.Compare(e.rank[a.Service], e.rank[b.Service]) }
-	byDist := func(a, b Hit) int {
-		// Services with no location sort last.
-		da, db := a.Distance, b.Distance
-		if da < 0 {
-			da = math.Inf(1)
-		}
-		if db < 0 {
-			db = math.Inf(1)
-		}
-		return cmp.Compare(da, db)
-	}
+	// Later keys are compared only on a tie, as most pairs differ in the
+	// first.
+	rank := e.rank
 	var less func(a, b Hit) int
 	switch sort {
 	case ByDistance:
-		less = func(a, b Hit) int { return cmp.Or(byDist(a, b), cmp.Compare(b.Score, a.Score), byName(a, b)) }
+		less = func(a, b Hit) int {
+			if c := cmp.Compare(distKey(a), distKey(b)); c != 0 {
+				return c
+			}
+			if c := cmp.Compare(b.Score, a.Score); c != 0 {
+				return c
+			}
+			return cmp.Compare(rank[a.Service], rank[b.Service])
+		}
 	case ByName:
-		less = byName
+		less = func(a, b Hit) int { return cmp.Compare(rank[a.Service], rank[b.Service]) }
 	default:
-		less = func(a, b Hit) int { return cmp.Or(cmp.Compare(b.Score, a.Score), byDist(a, b), byName(a, b)) }
+		less = func(a, b Hit) int {
+			if c := cmp.Compare(b.Score, a.Score); c != 0 {
+				return c
+			}
+			if c := cmp.Compare(distKey(a), distKey(b)); c != 0 {
+				return c
+			}
+			return cmp.Compare(rank[a.Service], rank[b.Service])
+		}
 	}
 	limit := q.Limit
 	if limit <= 0 {
@@ -307,15 +339,25 @@ func topK(hs []Hit, k int, less func(a, b Hit) int) {
 // weight returns the weight of term t in service s, or 0.
 func (e *Engine) weight(s int32, t int32) float32 {
 	dt := e.docs[s]
-	i, ok := slices.BinarySearchFunc(dt, t, func(d docTerm, t int32) int { return cmp.Compare(d.term, t) })
-	if !ok {
-		return 0
+	lo, hi := 0, len(dt)
+	for lo < hi {
+		m := int(uint(lo+hi) >> 1)
+		if dt[m].term < t {
+			lo = m + 1
+		} else {
+			hi = m
+		}
 	}
-	return dt[i].w
+	if lo < len(dt) && dt[lo].term == t {
+		return dt[lo].w
+	}
+	return 0
 }
 
 // cclause is a clause with its words resolved to term ids; phrases holding
-// a word the index lacks are dropped, since no service can match them.
+// a word the index lacks are dropped, since no service can match them, and
+// so are phrases that stem to the same words as one kept already (the one
+// typed is kept first, as it scores highest).
 type cclause struct {
 	phrases [][]int32
 	literal int // index in phrases of the phrase typed, or -1
@@ -324,27 +366,51 @@ type cclause struct {
 // compile resolves the words of cls; ok is false when some clause can match
 // nothing at all.
 func (e *Engine) compile(cls []clause) ([]cclause, bool) {
+	// One array holds the term ids of every phrase, and one the phrases of
+	// every clause: a search allocates little.
+	words, phrases := 0, 0
+	for _, c := range cls {
+		phrases += len(c.phrases)
+		for _, p := range c.phrases {
+			words += len(p)
+		}
+	}
+	idBuf := make([]int32, 0, words)
+	phraseBuf := make([][]int32, 0, phrases)
 	out := make([]cclause, 0, len(cls))
 	for _, c := range cls {
 		cc := cclause{literal: -1}
-	phrases:
-		for i, p := range c.phrases {
-			ids := make([]int32, len(p))
-			for j, st := range p {
+		start := len(phraseBuf)
+		add := func(p []string) bool {
+			at := len(idBuf)
+			for _, st := range p {
 				id, ok := e.vocab[st]
 				if !ok {
-					continue phrases
+					idBuf = idBuf[:at]
+					return false
 				}
-				ids[j] = id
+				idBuf = append(idBuf, id)
 			}
-			if i == c.literal {
-				cc.literal = len(cc.phrases)
+			ids := idBuf[at:len(idBuf):len(idBuf)]
+			if slices.ContainsFunc(phraseBuf[start:], func(q []int32) bool { return slices.Equal(q, ids) }) {
+				idBuf = idBuf[:at]
+				return false
 			}
-			cc.phrases = append(cc.phrases, ids)
+			phraseBuf = append(phraseBuf, ids)
+			return true
 		}
-		if len(cc.phrases) == 0 {
+		if c.literal >= 0 && c.literal < len(c.phrases) && add(c.phrases[c.literal]) {
+			cc.literal = 0
+		}
+		for i, p := range c.phrases {
+			if i != c.literal {
+				add(p)
+			}
+		}
+		if len(phraseBuf) == start {
 			return nil, false
 		}
+		cc.phrases = phraseBuf[start:len(phraseBuf):len(phraseBuf)]
 		out = append(out, cc)
 	}
 	return out, true
@@ -419,55 +485,61 @@ func (e *Engine) clauseDocs(sc *scratch, c cclause) {
 	}
 }
 
-// cellsAround calls fn for every grid cell a circle may touch.
-func cellsAround(p geo.Point, radius float64, fn func(c [2]int32)) {
-	b := geo.BBoxAround(p, radius)
-	lo := cellOf(geo.Point{Lat: b.MinLat, Lon: b.MinLon})
-	hi := cellOf(geo.Point{Lat: b.MaxLat, Lon: b.MaxLon})
-	for i := lo[0]; i <= hi[0]; i++ {
-		for j := lo[1]; j <= hi[1]; j++ {
-			fn([2]int32{i, j})
+// radiusSpans puts in sc.spans the runs of place index entries a radius
+// search reads, and returns how many entries they hold. With service types
+// asked for, it reads the types' own indexes when they all have one, and
+// typed is then true: every entry belongs to a service of one of them.
+func (e *Engine) radiusSpans(sc *scratch, c *circle, types []string) (size int, typed bool) {
+	sc.spans = sc.spans[:0]
+	typed = len(types) > 0
+	for _, t := range types {
+		if e.tagged[t] == nil {
+			continue // tags nothing: Search leaves it out
+		}
+		ix := e.placesOf(t)
+		if ix == nil {
+			typed = false
+			break
+		}
+		sc.spans = ix.spans(c, sc.spans)
+	}
+	if !typed {
+		sc.spans = e.places.spans(c, sc.spans[:0])
+	}
+	for _, s := range sc.spans {
+		size += int(s.to - s.from)
+	}
+	return size, typed
+}
+
+// withinRadius collects, once each, the services with a location in
+// sc.spans that may lie within c. With types given, services of none of
+// them are skipped here already, which is cheaper than collecting them.
+func (e *Engine) withinRadius(sc *scratch, c *circle, types [][]uint64) {
+	for _, s := range sc.spans {
+		at := s.ix.at[s.from:s.to]
+		for i := range at {
+			p := &at[i]
+			if !c.holds(p.lat, p.lon) || sc.epoch[p.svc] == sc.cur {
+				continue
+			}
+			if len(types) > 0 && !hasAny(types, p.svc) {
+				continue
+			}
+			sc.epoch[p.svc] = sc.cur
+			sc.cands = append(sc.cands, p.svc)
 		}
 	}
 }
 
-// radiusSize counts the locations in the cells a circle touches.
-func (e *Engine) radiusSize(p geo.Point, radius float64) int {
-	n := 0
-	cellsAround(p, radius, func(c [2]int32) { n += len(e.grid[c]) })
-	return n
-}
-
-// withinRadius collects, once each, the services with a location that may
-// lie within radius of p. It uses a flat-earth estimate scaled for the
-// highest latitude the circle reaches, which never overstates a distance by
-// more than the 5% margin allowed here, so no service within the radius is
-// missed; the exact great-circle check runs later, only on the services
-// that pass the cheaper filters.
-//
-// With service types asked for, services of none of them are skipped here
-// already, which is cheaper than collecting them.
-func (e *Engine) withinRadius(sc *scratch, p geo.Point, radius float64, types [][]uint64) {
-	b := geo.BBoxAround(p, radius)
-	maxLat := max(math.Abs(b.MinLat), math.Abs(b.MaxLat))
-	ky := geo.EarthRadius * math.Pi / 180
-	kx := ky * math.Cos(maxLat*math.Pi/180)
-	limit := radius * 1.05
-	limit2 := limit * limit
-	cellsAround(p, radius, func(c [2]int32) {
-		for _, li := range e.grid[c] {
-			l := &e.locs[li]
-			dx, dy := (l.p.Lon-p.Lon)*kx, (l.p.Lat-p.Lat)*ky
-			if dx*dx+dy*dy > limit2 || sc.epoch[l.svc] == sc.cur {
-				continue
-			}
-			if len(types) > 0 && !slices.ContainsFunc(types, func(b []uint64) bool { return has(b, l.svc) }) {
-				continue
-			}
-			sc.epoch[l.svc] = sc.cur
-			sc.cands = append(sc.cands, l.svc)
+// hasAny reports whether service s is set in any of the bitsets.
+func hasAny(bitsets [][]uint64, s int32) bool {
+	for _, b := range bitsets {
+		if has(b, s) {
+			return true
 		}
-	})
+	}
+	return false
 }
 
 // flat measures distances from one point on a plane scaled for its
@@ -485,34 +557,72 @@ func newFlat(p geo.Point, radius float64) flat {
 	return flat{p: p, ky: ky, kx: ky * math.Cos(p.Lat*math.Pi/180), margin: 0.02 + radius/2e6}
 }
 
-func (f flat) dist(q geo.Point) float64 {
+// dist2 is the square of the estimated distance to q.
+func (f *flat) dist2(q geo.Point) float64 {
 	dx, dy := (q.Lon-f.p.Lon)*f.kx, (q.Lat-f.p.Lat)*f.ky
-	return math.Sqrt(dx*dx + dy*dy)
+	return dx*dx + dy*dy
 }
 
+// locsOf returns the located service-at-locations of service s.
+func (e *Engine) locsOf(s int32) []loc { return e.locs[e.locStart[s]:e.locStart[s+1]] }
+
 // nearestFlat is nearest by the flat estimate.
-func (e *Engine) nearestFlat(s int32, f flat) (int, float64) {
-	sal, dist := -1, -1.0
-	for _, li := range e.svcLocs[s] {
-		l := &e.locs[li]
-		if d := f.dist(l.p); dist < 0 || d < dist {
-			sal, dist = int(l.sal), d
+func (e *Engine) nearestFlat(s int32, f *flat) (int, float64) {
+	sal, d2 := -1, -1.0
+	ls := e.locsOf(s)
+	for i := range ls {
+		l := &ls[i]
+		if d := f.dist2(l.p); d2 < 0 || d < d2 {
+			sal, d2 = int(l.sal), d
 		}
 	}
-	return sal, dist
+	if sal < 0 {
+		return -1, -1
+	}
+	return sal, math.Sqrt(d2)
 }
 
 // nearest returns the nearest located service-at-location of s and its
-// distance from p, or -1, -1.
-func (e *Engine) nearest(s int32, p geo.Point) (int, float64) {
+// distance from o, or -1, -1.
+func (e *Engine) nearest(s int32, o *origin) (int, float64) {
 	sal, dist := -1, -1.0
-	for _, li := range e.svcLocs[s] {
-		l := &e.locs[li]
-		if d := geo.Distance(p, l.p); dist < 0 || d < dist {
+	ls := e.locsOf(s)
+	for i := range ls {
+		l := &ls[i]
+		if d := o.distance(l); dist < 0 || d < dist {
 			sal, dist = int(l.sal), d
 		}
 	}
 	return sal, dist
+}
+
+func newLoc(sal int32, p geo.Point) loc {
+	phi := p.Lat * math.Pi / 180
+	return loc{sal: sal, p: p, phi: phi, cosPhi: math.Cos(phi)}
+}
+
+// origin is a point distances are measured from, with the parts of the
+// great-circle formula that depend on it alone worked out once.
+type origin struct {
+	p           geo.Point
+	phi, cosPhi float64
+}
+
+func newOrigin(p geo.Point) origin {
+	phi := p.Lat * math.Pi / 180
+	return origin{p: p, phi: phi, cosPhi: math.Cos(phi)}
+}
+
+// distance returns geo.Distance(o.p, l.p), to the bit: the same haversine
+// formula, evaluated in the same order, with the cosines of both latitudes
+// taken from o and l instead of computed again.
+func (o *origin) distance(l *loc) float64 {
+	dphi := l.phi - o.phi
+	dlam := (l.p.Lon - o.p.Lon) * math.Pi / 180
+	a, b := math.Sin(dphi/2), math.Sin(dlam/2)
+	h := a*a + o.cosPhi*l.cosPhi*b*b
+	h = min(h, 1)
+	return 2 * geo.EarthRadius * math.Asin(math.Sqrt(h))
 }
 
 // covers reports whether a service area of s holds p or has one of codes.

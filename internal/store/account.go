@@ -15,17 +15,31 @@ import (
 )
 
 // CreateOrganisation validates o, gives it a new id and creation time, and
-// stores it. It returns the stored organisation, or an Invalid error naming
-// the field, or a Conflict error if an organisation of that name exists.
-func (d *DB) CreateOrganisation(ctx context.Context, o account.Organisation) (account.Organisation, error) {
+// stores it. In the same transaction it appends ev (org.created) to the
+// audit log, with the new organisation as its record and organisation (and
+// At set to now if zero). It returns the stored organisation, or an
+// Invalid error naming the field, or a Conflict error if an organisation of
+// that name exists.
+func (d *DB) CreateOrganisation(ctx context.Context, o account.Organisation, ev audit.Event) (account.Organisation, error) {
 	o.Name = strings.TrimSpace(o.Name)
 	if err := o.Validate(); err != nil {
 		return account.Organisation{}, err
 	}
 	o.ID = directory.NewUUID()
 	o.CreatedAt = d.Now().UTC().Truncate(time.Microsecond)
+	ev.RecordType, ev.RecordID, ev.OrgID = "organisation", o.ID, o.ID
+	if ev.At.IsZero() {
+		ev.At = o.CreatedAt
+	}
+	if err := ev.Validate(); err != nil {
+		return account.Organisation{}, err
+	}
 	err := d.withTx(ctx, func(tx *sql.Tx) error {
-		return d.insertOrganisation(ctx, tx, o)
+		if err := d.insertOrganisation(ctx, tx, o); err != nil {
+			return err
+		}
+		_, err := d.appendAudit(ctx, tx, ev)
+		return err
 	})
 	if err != nil {
 		return account.Organisation{}, err

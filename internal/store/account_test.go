@@ -19,7 +19,7 @@ func TestAccounts(t *testing.T) {
 		now := time.Date(2026, 3, 1, 9, 30, 0, 123456789, time.UTC)
 		db.Now = func() time.Time { return now }
 
-		org, err := db.CreateOrganisation(ctx, account.Organisation{Name: " Northside Recovery ", Kind: account.KindVoluntary, Trusted: true})
+		org, err := db.CreateOrganisation(ctx, account.Organisation{Name: " Northside Recovery ", Kind: account.KindVoluntary, Trusted: true}, audit.Event{Action: audit.OrgCreated})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -33,16 +33,16 @@ func TestAccounts(t *testing.T) {
 		if got, err := db.OrganisationByName(ctx, "Northside Recovery"); err != nil || got.ID != org.ID {
 			t.Errorf("OrganisationByName = %+v, %v", got, err)
 		}
-		if _, err := db.CreateOrganisation(ctx, account.Organisation{Name: "Northside Recovery", Kind: account.KindOther}); !errors.Is(err, apperr.Conflict) {
+		if _, err := db.CreateOrganisation(ctx, account.Organisation{Name: "Northside Recovery", Kind: account.KindOther}, audit.Event{Action: audit.OrgCreated}); !errors.Is(err, apperr.Conflict) {
 			t.Errorf("duplicate organisation name: %v, want Conflict", err)
 		}
-		if _, err := db.CreateOrganisation(ctx, account.Organisation{Name: "X", Kind: "club"}); !errors.Is(err, apperr.Invalid) {
+		if _, err := db.CreateOrganisation(ctx, account.Organisation{Name: "X", Kind: "club"}, audit.Event{Action: audit.OrgCreated}); !errors.Is(err, apperr.Invalid) {
 			t.Errorf("bad kind: %v, want Invalid", err)
 		}
 		if _, err := db.Organisation(ctx, "nope"); !errors.Is(err, apperr.NotFound) {
 			t.Errorf("missing organisation: %v, want NotFound", err)
 		}
-		other, err := db.CreateOrganisation(ctx, account.Organisation{Name: "Alpha Probation", Kind: account.KindProbation})
+		other, err := db.CreateOrganisation(ctx, account.Organisation{Name: "Alpha Probation", Kind: account.KindProbation}, audit.Event{Action: audit.OrgCreated})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -89,8 +89,9 @@ func TestAccounts(t *testing.T) {
 		if err != nil || len(evs) != 1 {
 			t.Fatalf("audit events for the user = %+v, %v", evs, err)
 		}
-		if e := evs[0]; e.Seq != 1 || e.Action != audit.UserCreated || e.RecordType != "user" || e.OrgID != org.ID ||
-			e.Detail != `{"via":"test"}` || !e.At.Equal(now.Truncate(time.Microsecond)) || len(e.PrevHash) != 0 || len(e.Hash) != 32 {
+		// Events 1 and 2 are the two organisations' creation.
+		if e := evs[0]; e.Seq != 3 || e.Action != audit.UserCreated || e.RecordType != "user" || e.OrgID != org.ID ||
+			e.Detail != `{"via":"test"}` || !e.At.Equal(now.Truncate(time.Microsecond)) || len(e.PrevHash) != 32 || len(e.Hash) != 32 {
 			t.Errorf("user.created event = %+v", e)
 		}
 
@@ -112,8 +113,11 @@ func TestAccounts(t *testing.T) {
 		if n, err := db.CountUsers(ctx); err != nil || n != 1 {
 			t.Errorf("after failed creates CountUsers = %d, %v; want 1", n, err)
 		}
-		if all, err := db.AuditEvents(ctx, store.AuditFilter{}); err != nil || len(all) != 1 {
-			t.Errorf("failed creates left audit rows: %d, %v", len(all), err)
+		if all, err := db.AuditEvents(ctx, store.AuditFilter{}); err != nil || len(all) != 3 {
+			t.Errorf("failed creates left audit rows: %d, %v; want the 3 of the successful ones", len(all), err)
+		}
+		if orgs, err := db.AuditEvents(ctx, store.AuditFilter{Action: audit.OrgCreated}); err != nil || len(orgs) != 2 || orgs[1].RecordID != org.ID || orgs[1].OrgID != org.ID {
+			t.Errorf("org.created events = %+v, %v; want one per organisation, oldest being Northside", orgs, err)
 		}
 
 		for _, f := range []func() error{
@@ -133,11 +137,11 @@ func TestOrganisationByHSDS(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
 		const hsdsID = "0b4f5a57-3c1e-4a43-9d6c-5e2f1d7a9b10"
-		o, err := db.CreateOrganisation(ctx, account.Organisation{Name: "Riverside Talking Therapies", Kind: account.KindNHSTrust, HSDSOrganizationID: hsdsID})
+		o, err := db.CreateOrganisation(ctx, account.Organisation{Name: "Riverside Talking Therapies", Kind: account.KindNHSTrust, HSDSOrganizationID: hsdsID}, audit.Event{Action: audit.OrgCreated})
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := db.CreateOrganisation(ctx, account.Organisation{Name: "Unlinked", Kind: account.KindOther}); err != nil {
+		if _, err := db.CreateOrganisation(ctx, account.Organisation{Name: "Unlinked", Kind: account.KindOther}, audit.Event{Action: audit.OrgCreated}); err != nil {
 			t.Fatal(err)
 		}
 		got, err := db.OrganisationByHSDS(ctx, hsdsID)

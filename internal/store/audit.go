@@ -76,6 +76,10 @@ type AuditFilter struct {
 	RecordID string       // exact record id
 	Since    time.Time    // events at or after this time
 	Limit    int          // at most this many; 0 means 100
+	// BeforeSeq keeps only events with a smaller Seq, for paging back
+	// through the log: pass the Seq of the oldest event already shown.
+	// Zero does not filter.
+	BeforeSeq int64
 }
 
 // DefaultAuditLimit is how many events AuditEvents returns when the filter
@@ -105,6 +109,9 @@ func (d *DB) AuditEvents(ctx context.Context, f AuditFilter) ([]audit.Event, err
 	}
 	if !f.Since.IsZero() {
 		add("at >= $%d", formatTime(f.Since))
+	}
+	if f.BeforeSeq > 0 {
+		add("seq < $%d", f.BeforeSeq)
 	}
 	limit := f.Limit
 	if limit <= 0 {

@@ -87,7 +87,7 @@ func TestUseLinkNonce(t *testing.T) {
 func TestIdentities(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
-		org, err := db.CreateOrganisation(ctx, account.Organisation{Name: "Eastgate Probation", Kind: account.KindProbation})
+		org, err := db.CreateOrganisation(ctx, account.Organisation{Name: "Eastgate Probation", Kind: account.KindProbation}, audit.Event{Action: audit.OrgCreated})
 		if err != nil {
 			t.Fatal(err)
 		}

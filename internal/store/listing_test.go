@@ -50,11 +50,11 @@ func newListingWorld(t *testing.T, db *store.DB) *listingWorld {
 
 	var err error
 	if w.orgA, err = db.CreateOrganisation(ctx, account.Organisation{Name: "Example Trust", Kind: account.KindNHSTrust,
-		HSDSOrganizationID: directory.NameUUID("test:org")}); err != nil {
+		HSDSOrganizationID: directory.NameUUID("test:org")}, audit.Event{Action: audit.OrgCreated}); err != nil {
 		t.Fatal(err)
 	}
 	if w.orgB, err = db.CreateOrganisation(ctx, account.Organisation{Name: "Beta Probation", Kind: account.KindProbation,
-		HSDSOrganizationID: orgB, Trusted: true}); err != nil {
+		HSDSOrganizationID: orgB, Trusted: true}, audit.Event{Action: audit.OrgCreated}); err != nil {
 		t.Fatal(err)
 	}
 	user := func(email string, admin bool, org string) account.User {

@@ -29,9 +29,9 @@ func TestListUsersAndMembers(t *testing.T) {
 		if us, err := db.ListUsers(ctx); err != nil || len(us) != 0 {
 			t.Errorf("ListUsers on an empty database = %+v, %v", us, err)
 		}
-		a, _ := db.CreateOrganisation(ctx, account.Organisation{Name: "A Trust", Kind: account.KindNHSTrust})
-		b, _ := db.CreateOrganisation(ctx, account.Organisation{Name: "B Probation", Kind: account.KindProbation})
-		empty, _ := db.CreateOrganisation(ctx, account.Organisation{Name: "C Nobody", Kind: account.KindOther})
+		a, _ := db.CreateOrganisation(ctx, account.Organisation{Name: "A Trust", Kind: account.KindNHSTrust}, audit.Event{Action: audit.OrgCreated})
+		b, _ := db.CreateOrganisation(ctx, account.Organisation{Name: "B Probation", Kind: account.KindProbation}, audit.Event{Action: audit.OrgCreated})
+		empty, _ := db.CreateOrganisation(ctx, account.Organisation{Name: "C Nobody", Kind: account.KindOther}, audit.Event{Action: audit.OrgCreated})
 		zoe := newUser(t, db, "zoe@example.org", account.Membership{OrgID: a.ID, Role: account.RoleProvider},
 			account.Membership{OrgID: b.ID, Role: account.RoleCommissioner})
 		newUser(t, db, "adam@example.org")
@@ -88,8 +88,8 @@ func cmpString(a, b string) int {
 func TestSetMemberships(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
-		a, _ := db.CreateOrganisation(ctx, account.Organisation{Name: "A Trust", Kind: account.KindNHSTrust})
-		b, _ := db.CreateOrganisation(ctx, account.Organisation{Name: "B Probation", Kind: account.KindProbation})
+		a, _ := db.CreateOrganisation(ctx, account.Organisation{Name: "A Trust", Kind: account.KindNHSTrust}, audit.Event{Action: audit.OrgCreated})
+		b, _ := db.CreateOrganisation(ctx, account.Organisation{Name: "B Probation", Kind: account.KindProbation}, audit.Event{Action: audit.OrgCreated})
 		u := newUser(t, db, "sol@example.org", account.Membership{OrgID: a.ID, Role: account.RoleProvider})
 		before := auditCount(t, db)
 		unchanged := func(what string) {
@@ -252,11 +252,11 @@ func TestSetAdminAndDisabled(t *testing.T) {
 func TestUpdateOrganisation(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
-		o, err := db.CreateOrganisation(ctx, account.Organisation{Name: "Harbour Housing", Kind: account.KindVoluntary})
+		o, err := db.CreateOrganisation(ctx, account.Organisation{Name: "Harbour Housing", Kind: account.KindVoluntary}, audit.Event{Action: audit.OrgCreated})
 		if err != nil {
 			t.Fatal(err)
 		}
-		taken, _ := db.CreateOrganisation(ctx, account.Organisation{Name: "Taken Name", Kind: account.KindOther})
+		taken, _ := db.CreateOrganisation(ctx, account.Organisation{Name: "Taken Name", Kind: account.KindOther}, audit.Event{Action: audit.OrgCreated})
 		before := auditCount(t, db)
 		unchanged := func(what string) {
 			t.Helper()
@@ -327,8 +327,8 @@ func TestNoChangeWithoutAudit(t *testing.T) {
 		ctx := context.Background()
 		now := time.Date(2026, 6, 1, 10, 0, 0, 0, time.UTC)
 		db.Now = func() time.Time { return now }
-		org, _ := db.CreateOrganisation(ctx, account.Organisation{Name: "Quay Recovery", Kind: account.KindVoluntary})
-		other, _ := db.CreateOrganisation(ctx, account.Organisation{Name: "Other Org", Kind: account.KindOther})
+		org, _ := db.CreateOrganisation(ctx, account.Organisation{Name: "Quay Recovery", Kind: account.KindVoluntary}, audit.Event{Action: audit.OrgCreated})
+		other, _ := db.CreateOrganisation(ctx, account.Organisation{Name: "Other Org", Kind: account.KindOther}, audit.Event{Action: audit.OrgCreated})
 		admin := newUser(t, db, "admin@example.org")
 		if err := db.SetAdmin(ctx, admin.ID, true, audit.Event{}); err != nil {
 			t.Fatal(err)

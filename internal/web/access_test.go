@@ -114,7 +114,7 @@ func newWalkFixture(t *testing.T, db *store.DB) *walkFixture {
 		{Name: "Lincolnshire Probation", Kind: account.KindProbation},
 		{Name: "Lincolnshire ICB", Kind: account.KindICB},
 	} {
-		created, err := db.CreateOrganisation(ctx, o)
+		created, err := db.CreateOrganisation(ctx, o, audit.Event{Action: audit.OrgCreated})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -18,11 +18,11 @@ func TestAccountPage(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
 		f := newAuthFixture(t, db)
-		minds, err := db.CreateOrganisation(ctx, account.Organisation{Name: "Lincoln Minds", Kind: account.KindVoluntary})
+		minds, err := db.CreateOrganisation(ctx, account.Organisation{Name: "Lincoln Minds", Kind: account.KindVoluntary}, audit.Event{Action: audit.OrgCreated})
 		if err != nil {
 			t.Fatal(err)
 		}
-		probation, err := db.CreateOrganisation(ctx, account.Organisation{Name: "Lincolnshire Probation", Kind: account.KindProbation})
+		probation, err := db.CreateOrganisation(ctx, account.Organisation{Name: "Lincolnshire Probation", Kind: account.KindProbation}, audit.Event{Action: audit.OrgCreated})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -84,7 +84,7 @@ func TestSignOutEverywhere(t *testing.T) {
 		if !sam.signedIn() {
 			t.Error("another user's session ended")
 		}
-		if got := auditActions(t, db, pat.ID); countOf(got, audit.UserSignedOut) != 1 {
+		if got := userAuditActions(t, db, pat.ID); countOf(got, audit.UserSignedOut) != 1 {
 			t.Errorf("audit = %v, want one user.signed_out", got)
 		}
 	})
@@ -215,7 +215,7 @@ func TestTOTPSetUpAndTurnOff(t *testing.T) {
 		secret, codes := enrol(t, f, b, "")
 		doc := readPage(t, b.get("/account"))
 		checkDoc(t, "account with TOTP", doc, check{"#totp-status", 1, "On, with 10 unused recovery codes"})
-		if got := auditActions(t, db, pat.ID); countOf(got, audit.UserTOTPEnabled) != 1 {
+		if got := userAuditActions(t, db, pat.ID); countOf(got, audit.UserTOTPEnabled) != 1 {
 			t.Errorf("audit = %v, want user.totp_enabled", got)
 		}
 
@@ -241,7 +241,7 @@ func TestTOTPSetUpAndTurnOff(t *testing.T) {
 		wantResponse(t, "turn off", b.post("/account/totp/disable", url.Values{"password": {testPassword}}), http.StatusSeeOther, "/account?notice=totp-off")
 		checkDoc(t, "after turning off", readPage(t, b.get("/account?notice=totp-off")), check{"#totp-status", 1, "Off"})
 		wantResponse(t, "password alone", f.visitor(t).signIn("pat@example.org", testPassword), http.StatusSeeOther, "/")
-		if got := auditActions(t, db, pat.ID); countOf(got, audit.UserTOTPDisabled) != 1 {
+		if got := userAuditActions(t, db, pat.ID); countOf(got, audit.UserTOTPDisabled) != 1 {
 			t.Errorf("audit = %v, want user.totp_disabled", got)
 		}
 	})

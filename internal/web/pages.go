@@ -28,6 +28,8 @@ type ServicePage struct {
 	Distance string
 	// Tiles configure the map's background; empty for a plain one.
 	TilesURL, TilesAttribution string
+	// Fresh says how recently the listing was confirmed (fresh.go).
+	Fresh Freshness
 	// CanEdit is set when the signed-in user may edit this listing.
 	CanEdit bool
 }
@@ -90,6 +92,7 @@ func (s *Server) showService(w http.ResponseWriter, r *http.Request) error {
 		}
 	}
 	p.Today = hoursToday(scheduleOwner(svc, nearSAL), s.now())
+	p.Fresh = s.freshnessFor(r, svc)
 	return s.render(w, r, http.StatusOK, "service", p)
 }
 

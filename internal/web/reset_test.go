@@ -77,7 +77,7 @@ func TestPasswordReset(t *testing.T) {
 		if m := f.mail.Sent()[0]; m.Subject != "Reset your Throughcare password" || strings.Contains(m.Text, testPassword) {
 			t.Errorf("reset e-mail: %+v", m)
 		}
-		if got := auditActions(t, db, pat.ID); countOf(got, audit.UserPasswordResetSent) != 1 {
+		if got := userAuditActions(t, db, pat.ID); countOf(got, audit.UserPasswordResetSent) != 1 {
 			t.Errorf("audit = %v, want user.password_reset_sent", got)
 		}
 
@@ -123,7 +123,7 @@ func TestPasswordReset(t *testing.T) {
 		}
 		wantResponse(t, "old password", f.visitor(t).signIn("pat@example.org", testPassword), http.StatusBadRequest, "")
 		wantResponse(t, "new password", guesser.signIn("pat@example.org", otherPassword), http.StatusSeeOther, "/")
-		got := auditActions(t, db, pat.ID)
+		got := userAuditActions(t, db, pat.ID)
 		if countOf(got, audit.UserPasswordChanged) != 1 || countOf(got, audit.UserSignedOut) < 1 {
 			t.Errorf("audit = %v, want user.password_changed and the sessions ended", got)
 		}

@@ -153,8 +153,10 @@ type ResultView struct {
 	// Status is shown only when Inactive.
 	Status   Tag
 	Inactive bool
-	// Stale is set when the listing was last checked over a year ago.
+	// Stale is set when the listing has not been confirmed for
+	// Config.StaleAfter; StaleSince is when it last was (fresh.go).
 	Stale       bool
+	StaleSince  string
 	Demo        bool
 	Probation   bool // accepts referrals from probation
 	Types       []Tag
@@ -248,6 +250,7 @@ func (s *Server) showSearch(w http.ResponseWriter, r *http.Request) error {
 	p.Total = res.Total
 	for _, h := range res.Hits {
 		rv := newResultView(snap.ix, h, req, now)
+		s.markStale(&rv, snap.ix, now)
 		p.HasMap = p.HasMap || rv.HasPoint
 		p.Results = append(p.Results, rv)
 	}
@@ -612,7 +615,6 @@ func newResultView(ix *directory.Index, h search.Hit, req search.Request, now ti
 		Summary:  summary(svc.Description, 240),
 		Status:   statusTag(svc.Status),
 		Inactive: !strings.EqualFold(strings.TrimSpace(svc.Status), "active") && strings.TrimSpace(svc.Status) != "",
-		Stale:    isStale(svc.AssuredDate, now),
 	}
 	if svc.Organization != nil {
 		v.Organisation = &OrganisationLink{ID: svc.Organization.ID, Name: svc.Organization.Name}

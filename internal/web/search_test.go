@@ -159,8 +159,8 @@ func TestSearchByPlace(t *testing.T) {
 	if got := texts(first, ".govuk-tag--yellow"); !slices.Equal(got, []string{"Demo record"}) {
 		t.Errorf("demo tag = %q", got)
 	}
-	// Nothing here is stale, closed or paged.
-	for _, sel := range []string{".app-result__stale", ".app-result__status", "#pagination", "#result-range", "#no-results", ".govuk-error-summary"} {
+	// Nothing here is closed or paged.
+	for _, sel := range []string{".app-result__status", "#pagination", "#result-range", "#no-results", ".govuk-error-summary"} {
 		if n := len(doc.Find(sel)); n != 0 {
 			t.Errorf("%s: found %d, want none", sel, n)
 		}
@@ -643,10 +643,11 @@ func TestServicePageFromSearch(t *testing.T) {
 }
 
 func TestSearchStaleAndClosed(t *testing.T) {
-	// The fixture's talking service was last checked in March 2025.
+	// The fixture's talking service was last confirmed in March 2025 and
+	// changed in June 2025, which counts as checked.
 	s := newTestServer(t, Config{Now: func() time.Time { return mondayMorning }}, nil)
 	doc := page(t, s, "/search?q=talking", 200)
-	if got := texts(doc, "#results .app-result__stale"); !slices.Equal(got, []string{"Not checked in the last year"}) {
+	if got := texts(doc, "#results .app-result__stale"); !slices.Equal(got, []string{"Not confirmed since 30 June 2025"}) {
 		t.Errorf("stale tag = %q", got)
 	}
 	early := newTestServer(t, Config{Now: func() time.Time { return time.Date(2025, 6, 1, 12, 0, 0, 0, time.UTC) }}, nil)

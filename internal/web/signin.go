@@ -1,6 +1,7 @@
 package web
 
 import (
+	"cmp"
 	"errors"
 	"net/http"
 	"net/url"
@@ -58,6 +59,7 @@ type auth struct {
 // authRoutes registers the sign-in, password-reset and account pages.
 func (s *Server) authRoutes(mux *http.ServeMux) {
 	a := &auth{Server: s, limiter: account.NewLimiter(account.LimiterConfig{Now: s.now})}
+	s.auth = a
 	s.route(mux, "GET /sign-in", signInPages, a.showSignIn)
 	s.route(mux, "POST /sign-in", signInPages, a.signIn)
 	s.route(mux, "GET /sign-in/code", signInPages, a.showSignInCode)
@@ -153,6 +155,8 @@ type SignInPage struct {
 	Email, Password   Field
 	// Next is the page to go to after signing in; "/" is left out.
 	Next string
+	// OIDC is the single-sign-on button, nil when that is off.
+	OIDC *OIDCButton
 }
 
 func newSignInPage(next string) *SignInPage {
@@ -184,8 +188,7 @@ func (a *auth) showSignIn(w http.ResponseWriter, r *http.Request) error {
 	}
 	p := newSignInPage(next)
 	p.Notice = signInNotices[r.URL.Query().Get("notice")]
-	noStore(w)
-	return a.render(w, r, http.StatusOK, "sign-in", p)
+	return a.renderSignIn(w, r, http.StatusOK, p)
 }
 
 // signIn checks an e-mail address and password. A user without a second
@@ -252,12 +255,22 @@ func (a *auth) signIn(w http.ResponseWriter, r *http.Request) error {
 	if rehash {
 		a.rehash(r, u, password)
 	}
+	return a.firstStepPassed(w, r, u, "password", p.Next)
+}
+
+// firstStepPassed continues a sign-in whose first step (the password, or
+// the organisation's single sign-on) has passed: a user with a second
+// factor is asked for it; anyone else is signed in.
+func (a *auth) firstStepPassed(w http.ResponseWriter, r *http.Request, u account.User, method, next string) error {
+	if next == "/" {
+		next = ""
+	}
 	if u.TOTPEnabled {
 		a.setPending(w, u.ID)
-		http.Redirect(w, r, "/sign-in/code"+nextQuery(p.Next), http.StatusSeeOther)
+		http.Redirect(w, r, "/sign-in/code"+nextQuery(next), http.StatusSeeOther)
 		return nil
 	}
-	return a.completeSignIn(w, r, u, "password", p.Next)
+	return a.completeSignIn(w, r, u, method, next)
 }
 
 // checkPassword checks password against the stored hash. A user with no
@@ -354,6 +367,7 @@ func (a *auth) refuseThrottled(w http.ResponseWriter, r *http.Request, p *SignIn
 
 func (a *auth) renderSignIn(w http.ResponseWriter, r *http.Request, status int, p *SignInPage) error {
 	p.Title = p.Errors.title("Sign in")
+	p.OIDC = a.oidcButton(cmp.Or(p.Next, "/"))
 	noStore(w)
 	return a.render(w, r, status, "sign-in", p)
 }

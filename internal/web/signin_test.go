@@ -264,9 +264,9 @@ func wantResponse(t *testing.T, what string, res *http.Response, want int, locat
 	}
 }
 
-// auditActions returns the actions of the events about userID, oldest
+// userAuditActions returns the actions of the events about userID, oldest
 // first.
-func auditActions(t *testing.T, db *store.DB, userID string) []audit.Action {
+func userAuditActions(t *testing.T, db *store.DB, userID string) []audit.Action {
 	t.Helper()
 	evs, err := db.AuditEvents(context.Background(), store.AuditFilter{RecordID: userID, Limit: 1000})
 	if err != nil {
@@ -368,7 +368,7 @@ func TestSignIn(t *testing.T) {
 		if !b.signedIn() {
 			t.Fatal("not signed in after the right password")
 		}
-		if got := auditActions(t, db, pat.ID); countOf(got, audit.UserSignedIn) != 1 {
+		if got := userAuditActions(t, db, pat.ID); countOf(got, audit.UserSignedIn) != 1 {
 			t.Errorf("audit = %v, want one user.signed_in", got)
 		}
 
@@ -405,10 +405,10 @@ func TestSignIn(t *testing.T) {
 		if messages[0] != messages[1] || messages[1] != messages[2] {
 			t.Errorf("the answers differ: %q", messages)
 		}
-		if got := auditActions(t, db, pat.ID); countOf(got, audit.UserSignInFailed) != 1 {
+		if got := userAuditActions(t, db, pat.ID); countOf(got, audit.UserSignInFailed) != 1 {
 			t.Errorf("pat's audit = %v, want one user.sign_in_failed", got)
 		}
-		if got := auditActions(t, db, gone.ID); countOf(got, audit.UserSignInFailed) != 1 || countOf(got, audit.UserSignedIn) != 0 {
+		if got := userAuditActions(t, db, gone.ID); countOf(got, audit.UserSignInFailed) != 1 || countOf(got, audit.UserSignedIn) != 0 {
 			t.Errorf("disabled user's audit = %v, want one user.sign_in_failed", got)
 		}
 
@@ -475,7 +475,7 @@ func TestSignInLockOut(t *testing.T) {
 		if res.Header.Get("Retry-After") != "900" {
 			t.Errorf("Retry-After = %q, want 900", res.Header.Get("Retry-After"))
 		}
-		if got := auditActions(t, db, pat.ID); countOf(got, audit.UserLocked) != 1 || countOf(got, audit.UserSignInFailed) != maxSignInFailures {
+		if got := userAuditActions(t, db, pat.ID); countOf(got, audit.UserLocked) != 1 || countOf(got, audit.UserSignInFailed) != maxSignInFailures {
 			t.Errorf("audit = %v, want %d failures and a lock", got, maxSignInFailures)
 		}
 
@@ -673,7 +673,7 @@ func TestSecondFactor(t *testing.T) {
 		if !slices.Equal(methods, want) {
 			t.Errorf("sign-in methods audited = %q, want %q", methods, want)
 		}
-		if got := auditActions(t, db, pat.ID); countOf(got, audit.UserRecoveryCodeUsed) != 1 || countOf(got, audit.UserSignInFailed) != 3 {
+		if got := userAuditActions(t, db, pat.ID); countOf(got, audit.UserRecoveryCodeUsed) != 1 || countOf(got, audit.UserSignInFailed) != 3 {
 			t.Errorf("audit = %v, want one recovery code used and three failures", got)
 		}
 	})

@@ -210,19 +210,3 @@ func nearestLocation(svc directory.Service, p geo.Point) (salID string, metres f
 func formatKm(metres float64) string {
 	return strconv.FormatFloat(metres/1000, 'f', 1, 64) + " km"
 }
-
-// staleAfter is how long after its last check a listing is flagged as
-// possibly out of date.
-const staleAfter = 365 * 24 * time.Hour
-
-// isStale reports whether a listing last assured on the HSDS date assured
-// was checked more than staleAfter before now. A listing with no date is
-// not flagged: its page says nothing about checks either.
-func isStale(assured string, now time.Time) bool {
-	day := datePart(assured)
-	if day == "" {
-		return false
-	}
-	t, _ := time.Parse(time.DateOnly, day)
-	return now.Sub(t) > staleAfter
-}

@@ -107,25 +107,6 @@ func TestNearestLocation(t *testing.T) {
 	}
 }
 
-func TestIsStale(t *testing.T) {
-	now := time.Date(2026, time.May, 4, 12, 0, 0, 0, time.UTC)
-	tests := []struct {
-		assured string
-		want    bool
-	}{
-		{"2025-05-05", false},
-		{"2025-05-03", true},
-		{"2024-01-01T10:00:00Z", true},
-		{"", false},
-		{"last spring", false},
-	}
-	for _, tt := range tests {
-		if got := isStale(tt.assured, now); got != tt.want {
-			t.Errorf("isStale(%q) = %v, want %v", tt.assured, got, tt.want)
-		}
-	}
-}
-
 func TestParseFrom(t *testing.T) {
 	tests := []struct {
 		in string

@@ -99,6 +99,12 @@ type Config struct {
 	// directory (an approved or published listing, an assurance), so the
 	// in-memory index is rebuilt at once rather than at the next poll.
 	DirectoryChanged func(ctx context.Context) error
+	// StaleAfter is how long a listing stays fresh after it was last
+	// confirmed; zero means listing.DefaultStaleAfter (about six months).
+	StaleAfter time.Duration
+	// OIDC turns on single sign-on with an OpenID Connect provider; nil
+	// means password sign-in only.
+	OIDC *OIDCConfig
 }
 
 // Server serves the HTML pages. Build one with New.
@@ -111,6 +117,8 @@ type Server struct {
 	empty   snapshot
 	// table lists every registered route with its access rule's action.
 	table []Route
+	// auth serves the sign-in pages; single sign-on finishes through it.
+	auth *auth
 	// built caches the engine made for the last index Config.Index
 	// returned, when Config.Engine is nil.
 	built atomic.Pointer[snapshot]
@@ -142,6 +150,9 @@ func New(cfg Config) (*Server, error) {
 		if err := account.CheckLinkKey(cfg.LinkKey); err != nil {
 			return nil, fmt.Errorf("web: %w", apperr.Field("LinkKey", "%v", err))
 		}
+	}
+	if cfg.OIDC, err = checkOIDC(cfg); err != nil {
+		return nil, err
 	}
 	emptyIx := directory.NewIndex(&directory.Dataset{})
 	s := &Server{cfg: cfg, log: cfg.Logger, empty: snapshot{ix: emptyIx, engine: search.New(emptyIx)}}
@@ -194,6 +205,10 @@ func (s *Server) routes(mux *http.ServeMux) {
 	s.route(mux, "GET /assets/{hash}/{path...}", public, s.assets.serve)
 	s.route(mux, "POST /sign-out", signedIn, s.signOut)
 	s.authRoutes(mux)
+	s.freshnessRoutes(mux)
+	s.adminRoutes(mux)
+	s.tokenRoutes(mux)
+	s.oidcRoutes(mux)
 	s.listingRoutes(mux)
 	s.route(mux, "/", public, notFound)
 }
