@@ -303,6 +303,9 @@ func TestProviderEditSendsChangeForReview(t *testing.T) {
 		if !strings.Contains(row, "Change awaiting review") || !strings.Contains(row, "Needs checking") {
 			t.Errorf("home page row = %q", row)
 		}
+		if len(doc.Find("#needs-checking a[href=/provider/freshness]")) != 1 {
+			t.Errorf("home page does not lead to the freshness report")
+		}
 		if len(doc.Find("tr#change-"+ch.ID+" a[href=/provider/changes/"+ch.ID+"]")) != 1 {
 			t.Errorf("home page does not list the change")
 		}

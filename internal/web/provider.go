@@ -48,6 +48,9 @@ type ProviderOrganisation struct {
 	Changes []ChangeLink
 	// NewHref adds a service.
 	NewHref string
+	// FreshHref is the report where stale listings are confirmed, when
+	// any listing here is stale.
+	FreshHref string
 }
 
 // ListingStatus is where one listing stands.
@@ -112,6 +115,12 @@ func (s *Server) showProviderHome(w http.ResponseWriter, r *http.Request) error 
 		po, err := s.providerOrganisation(ctx, ix, o)
 		if err != nil {
 			return err
+		}
+		if slices.ContainsFunc(po.Services, func(l ListingStatus) bool { return l.Stale }) {
+			po.FreshHref = "/provider/freshness"
+			if u.Admin {
+				po.FreshHref = "/admin/freshness"
+			}
 		}
 		p.Organisations = append(p.Organisations, po)
 	}
