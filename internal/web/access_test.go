@@ -399,3 +399,22 @@ func TestAuthorize(t *testing.T) {
 		}
 	})
 }
+
+// The navigation offers each person the sections they may use.
+func TestNavigationFitsTheRole(t *testing.T) {
+	f := newWalkFixture(t, storetest.SQLite(t))
+	for persona, want := range map[string][2]bool{
+		signedOut:    {false, false},
+		provider:     {true, false},
+		practitioner: {false, false},
+		commissioner: {false, false},
+		admin:        {true, true},
+	} {
+		doc := parseHTML(t, body(t, f.request(t, persona, http.MethodGet, "/")))
+		listings := len(doc.Find(".govuk-service-navigation a[href=/provider]")) == 1
+		adminLink := len(doc.Find(".govuk-service-navigation a[href=/admin]")) == 1
+		if listings != want[0] || adminLink != want[1] {
+			t.Errorf("%s: listings link %v, admin link %v; want %v, %v", persona, listings, adminLink, want[0], want[1])
+		}
+	}
+}
