@@ -27,6 +27,7 @@ import (
 	"github.com/chromedp/cdproto/cdp"
 	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/cdproto/log"
+	"github.com/chromedp/cdproto/network"
 	cdpruntime "github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
 )
@@ -214,6 +215,19 @@ func (b *Browser) DisableScripts(t testing.TB) {
 	}))
 	if err != nil {
 		t.Fatalf("disabling scripts: %v", err)
+	}
+}
+
+// SetCookie gives the browser a cookie for the test server, as if the
+// server had set it: for signing in as someone without the sign-in pages.
+func (b *Browser) SetCookie(t testing.TB, name, value string) {
+	t.Helper()
+	err := chromedp.Do(b.Ctx, chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+		_, err := cdp.Call(ctx, tg, network.SetCookie, network.SetCookieParams{Name: name, Value: value, URL: b.URL})
+		return err
+	}))
+	if err != nil {
+		t.Fatalf("setting cookie %s: %v", name, err)
 	}
 }
 
