@@ -85,7 +85,7 @@ func serviceTypes(ix *directory.Index, selected []string) []TypeGroup {
 	group := map[string]int{}       // term id → index in groups
 	parentOf := map[string]string{} // term id → parent id
 	var children []directory.TaxonomyTerm
-	for _, i := range ix.TaxonomyTerms(directory.TaxonomyID(directory.ServiceTypeTaxonomy), "", false) {
+	for _, i := range shippedOrder(ix, directory.ServiceTypeTaxonomy) {
 		t := ix.TaxonomyTermAt(i)
 		if t.Code == "" {
 			continue
@@ -118,6 +118,33 @@ func serviceTypes(ix *directory.Index, selected []string) []TypeGroup {
 	return groups
 }
 
+// shippedOrder returns the positions in ix of the terms of the shipped
+// taxonomy with the given code, in the order the shipped file lists them
+// (which groups related types and puts mental health first), whatever order
+// the directory was loaded in; terms added since follow, by name.
+func shippedOrder(ix *directory.Index, code string) []int {
+	rank := map[string]int{}
+	for i, t := range directory.Terms(code) {
+		rank[t.ID] = i
+	}
+	idx := slices.Clone(ix.TaxonomyTerms(directory.TaxonomyID(code), "", false))
+	slices.SortStableFunc(idx, func(a, b int) int {
+		ta, tb := ix.TaxonomyTermAt(a), ix.TaxonomyTermAt(b)
+		ra, oka := rank[ta.ID]
+		rb, okb := rank[tb.ID]
+		switch {
+		case oka && okb:
+			return ra - rb
+		case oka:
+			return -1
+		case okb:
+			return 1
+		}
+		return strings.Compare(ta.Name, tb.Name)
+	})
+	return idx
+}
+
 // probationTermCode is the eligibility term "accepts referrals from
 // probation", which the search form asks about with its own checkbox.
 const probationTermCode = "referrals-from-probation"
@@ -128,7 +155,7 @@ const probationTermCode = "referrals-from-probation"
 // must accept) and referrals from probation (which has its own checkbox).
 func needOptions(ix *directory.Index, selected []string) []TypeOption {
 	var out []TypeOption
-	for _, i := range ix.TaxonomyTerms(directory.TaxonomyID(directory.EligibilityTaxonomy), "", false) {
+	for _, i := range shippedOrder(ix, directory.EligibilityTaxonomy) {
 		t := ix.TaxonomyTermAt(i)
 		code := strings.ToLower(t.Code)
 		if code == "" || strings.HasPrefix(code, excludesPrefix) || code == probationTermCode {

@@ -2,6 +2,7 @@ package web
 
 import (
 	"slices"
+	"strings"
 	"testing"
 
 	"throughcare/internal/directory"
@@ -268,6 +269,17 @@ func TestServiceTypes(t *testing.T) {
 	want := []string{"mental-health", "substance-use", "primary-physical-health", "learning-disability-autism", "justice-pathways", "social-support"}
 	if !slices.Equal(tops, want) {
 		t.Errorf("top-level types = %q, want %q", tops, want)
+	}
+	// A directory read back from the database holds its terms in id
+	// order; the pages still list them in the shipped order.
+	shuffled := fixture()
+	slices.SortFunc(shuffled.TaxonomyTerms, func(a, b directory.TaxonomyTerm) int { return strings.Compare(a.ID, b.ID) })
+	tops = nil
+	for _, g := range serviceTypes(directory.NewIndex(shuffled), nil) {
+		tops = append(tops, g.Code)
+	}
+	if !slices.Equal(tops, want) {
+		t.Errorf("top-level types from a directory in id order = %q, want %q", tops, want)
 	}
 	opt, codes, ok := findType(groups, "substance-use")
 	if !ok || opt.Name != "Substance use" || !slices.Equal(codes, []string{"substance-use", "drug-alcohol-treatment", "harm-reduction"}) {
