@@ -158,28 +158,54 @@ func newWalkFixture(t *testing.T, db *store.DB) *walkFixture {
 	return f
 }
 
-// request serves one request for pattern's case as persona, with a fresh
-// session, sent from the site itself as a browser would.
-func (f *walkFixture) request(t *testing.T, persona, method, path string) *http.Response {
+// serveAs serves one request to srv as u (signed out when nil), with a
+// fresh session, sent from the site itself as a browser would, from the
+// address 192.0.2.44. form is the body of a POST, or the query of a GET.
+func serveAs(t *testing.T, srv *Server, db *store.DB, u *account.User, method, path string, form url.Values) *http.Response {
 	t.Helper()
 	var req *http.Request
 	if method == http.MethodPost {
-		req = httptest.NewRequest(method, path, strings.NewReader(url.Values{}.Encode()))
+		req = httptest.NewRequest(method, path, strings.NewReader(form.Encode()))
 		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	} else {
+		if len(form) > 0 {
+			path += "?" + form.Encode()
+		}
 		req = httptest.NewRequest(method, path, nil)
 	}
 	req.Header.Set("Sec-Fetch-Site", "same-origin")
-	if persona != signedOut {
-		tok, err := f.db.CreateSession(context.Background(), f.users[persona].ID, time.Hour, audit.Event{Action: audit.UserSignedIn})
+	req.RemoteAddr = "192.0.2.44:5000"
+	if u != nil {
+		tok, err := db.CreateSession(context.Background(), u.ID, time.Hour, audit.Event{Action: audit.UserSignedIn, ActorID: u.ID})
 		if err != nil {
 			t.Fatal(err)
 		}
-		req.AddCookie(&http.Cookie{Name: f.srv.cookieName(), Value: tok})
+		req.AddCookie(&http.Cookie{Name: srv.cookieName(), Value: tok})
 	}
 	rec := httptest.NewRecorder()
-	f.srv.ServeHTTP(rec, req)
+	srv.ServeHTTP(rec, req)
 	return rec.Result()
+}
+
+// user returns the fixture's user for persona, nil when signed out.
+func (f *walkFixture) user(persona string) *account.User {
+	if persona == signedOut || persona == "" {
+		return nil
+	}
+	u := f.users[persona]
+	return &u
+}
+
+// send serves one request to the fixture's server as persona (see serveAs).
+func (f *walkFixture) send(t *testing.T, persona, method, path string, form url.Values) *http.Response {
+	t.Helper()
+	return serveAs(t, f.srv, f.db, f.user(persona), method, path, form)
+}
+
+// request is send with an empty form, as the route walk makes.
+func (f *walkFixture) request(t *testing.T, persona, method, path string) *http.Response {
+	t.Helper()
+	return f.send(t, persona, method, path, nil)
 }
 
 // refused reports whether res turned the visitor away: 401 or 403, or a

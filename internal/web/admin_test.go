@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"regexp"
 	"slices"
@@ -70,35 +69,6 @@ func adminFixture(t *testing.T, db *store.DB) (*walkFixture, *mail.Memory) {
 	return f, mem
 }
 
-// adminSend serves one request as persona (with a fresh session), with form as
-// the body of a POST or the query of a GET.
-func (f *walkFixture) adminSend(t *testing.T, persona, method, path string, form url.Values) *http.Response {
-	t.Helper()
-	var req *http.Request
-	if method == http.MethodPost {
-		req = httptest.NewRequest(method, path, strings.NewReader(form.Encode()))
-		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	} else {
-		if len(form) > 0 {
-			path += "?" + form.Encode()
-		}
-		req = httptest.NewRequest(method, path, nil)
-	}
-	req.Header.Set("Sec-Fetch-Site", "same-origin")
-	req.RemoteAddr = "192.0.2.44:5000"
-	if persona != signedOut {
-		id := f.users[persona].ID
-		tok, err := f.db.CreateSession(context.Background(), id, time.Hour, audit.Event{Action: audit.UserSignedIn, ActorID: id})
-		if err != nil {
-			t.Fatal(err)
-		}
-		req.AddCookie(&http.Cookie{Name: f.srv.cookieName(), Value: tok})
-	}
-	rec := httptest.NewRecorder()
-	f.srv.ServeHTTP(rec, req)
-	return rec.Result()
-}
-
 // adminRead reads res as a page with our layout, checking its status.
 func adminRead(t *testing.T, res *http.Response, wantStatus int) *node {
 	t.Helper()
@@ -160,7 +130,7 @@ func TestAdminCreatesUser(t *testing.T) {
 		ctx := context.Background()
 		own := f.orgs["own"]
 		start := time.Now()
-		res := f.adminSend(t, admin, http.MethodPost, "/admin/users/new", url.Values{
+		res := f.send(t, admin, http.MethodPost, "/admin/users/new", url.Values{
 			"name": {"Nia New"}, "email": {" Nia.New@Example.org "}, "organisation": {own.ID}, "role": {"provider"},
 		})
 		loc := adminRedirected(t, res, "/admin/users/")
@@ -216,14 +186,14 @@ func TestAdminCreatesUser(t *testing.T) {
 			}
 		}
 
-		doc := adminRead(t, f.adminSend(t, admin, http.MethodGet, loc, nil), http.StatusOK)
+		doc := adminRead(t, f.send(t, admin, http.MethodGet, loc, nil), http.StatusOK)
 		adminExpect(t, doc,
 			check{"h1", 1, "Nia New"},
 			check{"#done.govuk-notification-banner--success", 1, "An e-mail with a link to set their password has been sent"},
 			check{"#user-email", 1, "nia.new@example.org"},
 			check{"select#role-" + own.ID + " option[value=provider][selected]", 1, ""},
 		)
-		doc = adminRead(t, f.adminSend(t, admin, http.MethodGet, "/admin/users", nil), http.StatusOK)
+		doc = adminRead(t, f.send(t, admin, http.MethodGet, "/admin/users", nil), http.StatusOK)
 		adminExpect(t, doc,
 			check{"#users tbody tr", 8, ""},
 			check{"#user-" + u.ID + " a[href=/admin/users/" + u.ID + "]", 1, "Nia New"},
@@ -248,7 +218,7 @@ func TestAdminCreatesUserWhenMailFails(t *testing.T) {
 		cfg := f.srv.cfg
 		cfg.Mailer = failingMailer{}
 		f.srv = newTestServer(t, cfg, &logBuf)
-		res := f.adminSend(t, admin, http.MethodPost, "/admin/users/new", url.Values{
+		res := f.send(t, admin, http.MethodPost, "/admin/users/new", url.Values{
 			"name": {"Mo Mailless"}, "email": {"mo@example.org"}, "organisation": {f.orgs["icb"].ID}, "role": {"analyst"},
 		})
 		loc := adminRedirected(t, res, "/admin/users/")
@@ -266,13 +236,13 @@ func TestAdminCreatesUserWhenMailFails(t *testing.T) {
 		if !strings.Contains(log, "421 service not available") || !strings.Contains(log, u.ID) || strings.Contains(log, "mo@example.org") {
 			t.Errorf("log = %q; want the failure and the user's id, without their address", log)
 		}
-		doc := adminRead(t, f.adminSend(t, admin, http.MethodGet, loc, nil), http.StatusOK)
+		doc := adminRead(t, f.send(t, admin, http.MethodGet, loc, nil), http.StatusOK)
 		adminExpect(t, doc,
 			check{"#done.govuk-notification-banner", 1, "could not be sent"},
 			check{"#done.govuk-notification-banner--success", 0, ""},
 		)
 		// Sending again from the user's page says it failed.
-		doc = adminRead(t, f.adminSend(t, admin, http.MethodPost, "/admin/users/"+u.ID+"/password-link", nil), http.StatusBadGateway)
+		doc = adminRead(t, f.send(t, admin, http.MethodPost, "/admin/users/"+u.ID+"/password-link", nil), http.StatusBadGateway)
 		adminExpect(t, doc, check{".govuk-error-summary a[href=#password-link]", 1, "could not be sent"})
 	})
 }
@@ -311,7 +281,7 @@ func TestAdminCreateUserErrors(t *testing.T) {
 				map[string]string{"name": "Full name is longer than 200 characters"}},
 		} {
 			t.Run(c.name, func(t *testing.T) {
-				doc := adminRead(t, f.adminSend(t, admin, http.MethodPost, "/admin/users/new", c.form), c.status)
+				doc := adminRead(t, f.send(t, admin, http.MethodPost, "/admin/users/new", c.form), c.status)
 				adminExpect(t, doc, check{".govuk-error-summary li", len(c.want), ""})
 				for field, msg := range c.want {
 					adminExpect(t, doc,
@@ -345,7 +315,7 @@ func TestAdminChangesRoles(t *testing.T) {
 		path := "/admin/users/" + pat.ID + "/roles"
 
 		// Change the role in one organisation and add another.
-		res := f.adminSend(t, admin, http.MethodPost, path, url.Values{"role-" + own: {"practitioner"}, "add-org": {icb}, "add-role": {"analyst"}})
+		res := f.send(t, admin, http.MethodPost, path, url.Values{"role-" + own: {"practitioner"}, "add-org": {icb}, "add-role": {"analyst"}})
 		if loc := adminRedirected(t, res, "/admin/users/"); loc != "/admin/users/"+pat.ID+"?done=roles" {
 			t.Errorf("redirected to %q", loc)
 		}
@@ -365,7 +335,7 @@ func TestAdminChangesRoles(t *testing.T) {
 		}
 
 		// Remove one; the other stays.
-		adminRedirected(t, f.adminSend(t, admin, http.MethodPost, path, url.Values{"role-" + own: {"none"}, "role-" + icb: {"analyst"}}), "/admin/users/")
+		adminRedirected(t, f.send(t, admin, http.MethodPost, path, url.Values{"role-" + own: {"none"}, "role-" + icb: {"analyst"}}), "/admin/users/")
 		if u, _ = db.User(ctx, pat.ID); len(u.Memberships) != 1 || u.Memberships[0].OrgID != icb {
 			t.Errorf("after removal: %+v", u.Memberships)
 		}
@@ -374,7 +344,7 @@ func TestAdminChangesRoles(t *testing.T) {
 		}
 
 		// Sending the form unchanged writes nothing.
-		res = f.adminSend(t, admin, http.MethodPost, path, url.Values{"role-" + icb: {"analyst"}})
+		res = f.send(t, admin, http.MethodPost, path, url.Values{"role-" + icb: {"analyst"}})
 		if loc := adminRedirected(t, res, "/admin/users/"); !strings.HasSuffix(loc, "done=roles-same") {
 			t.Errorf("unchanged: redirected to %q", loc)
 		}
@@ -395,7 +365,7 @@ func TestAdminChangesRoles(t *testing.T) {
 			{url.Values{"role-" + icb: {"admin"}}, "role-" + icb, "Choose a role in Lincolnshire ICB from the list"},
 			{url.Values{"role-" + icb: {"commissioner"}, "add-org": {directory.NameUUID("nope")}, "add-role": {"analyst"}}, "add-org", "from the list"},
 		} {
-			doc := adminRead(t, f.adminSend(t, admin, http.MethodPost, path, c.form), http.StatusBadRequest)
+			doc := adminRead(t, f.send(t, admin, http.MethodPost, path, c.form), http.StatusBadRequest)
 			adminExpect(t, doc, check{".govuk-error-summary a[href=#" + c.field + "]", 1, c.msg}, check{"#" + c.field + "-error", 1, c.msg})
 			// The form shows what was sent, not what is stored.
 			if v := c.form.Get("role-" + icb); v == "commissioner" {
@@ -408,7 +378,7 @@ func TestAdminChangesRoles(t *testing.T) {
 		if u, _ = db.User(ctx, pat.ID); len(u.Memberships) != 1 || u.Memberships[0].Role != account.RoleAnalyst {
 			t.Errorf("refused forms changed the memberships: %+v", u.Memberships)
 		}
-		if res := f.adminSend(t, admin, http.MethodPost, "/admin/users/"+directory.NameUUID("nobody")+"/roles", nil); res.StatusCode != http.StatusNotFound {
+		if res := f.send(t, admin, http.MethodPost, "/admin/users/"+directory.NameUUID("nobody")+"/roles", nil); res.StatusCode != http.StatusNotFound {
 			t.Errorf("roles of an unknown user: status %d", res.StatusCode)
 		}
 	})
@@ -419,9 +389,9 @@ func TestAdminCannotDemoteOrDisableSelf(t *testing.T) {
 		f, _ := adminFixture(t, db)
 		ctx := context.Background()
 		me := f.users[admin]
-		doc := adminRead(t, f.adminSend(t, admin, http.MethodPost, "/admin/users/"+me.ID+"/admin", url.Values{"admin": {"no"}}), http.StatusBadRequest)
+		doc := adminRead(t, f.send(t, admin, http.MethodPost, "/admin/users/"+me.ID+"/admin", url.Values{"admin": {"no"}}), http.StatusBadRequest)
 		adminExpect(t, doc, check{".govuk-error-summary a[href=#admin]", 1, "You cannot take away your own administrator access"})
-		doc = adminRead(t, f.adminSend(t, admin, http.MethodPost, "/admin/users/"+me.ID+"/disable", nil), http.StatusBadRequest)
+		doc = adminRead(t, f.send(t, admin, http.MethodPost, "/admin/users/"+me.ID+"/disable", nil), http.StatusBadRequest)
 		adminExpect(t, doc,
 			check{".govuk-error-summary a[href=#disable]", 1, "You cannot disable your own account"},
 			check{"#disable", 1, ""},
@@ -437,7 +407,7 @@ func TestAdminCannotDemoteOrDisableSelf(t *testing.T) {
 		// Another user can be made an administrator and stop being one.
 		pat := f.users[provider]
 		for _, v := range []string{"yes", "no"} {
-			adminRedirected(t, f.adminSend(t, admin, http.MethodPost, "/admin/users/"+pat.ID+"/admin", url.Values{"admin": {v}}), "/admin/users/"+pat.ID+"?done=admin")
+			adminRedirected(t, f.send(t, admin, http.MethodPost, "/admin/users/"+pat.ID+"/admin", url.Values{"admin": {v}}), "/admin/users/"+pat.ID+"?done=admin")
 			if u, _ := db.User(ctx, pat.ID); u.Admin != (v == "yes") {
 				t.Errorf("admin=%s: user admin = %v", v, u.Admin)
 			}
@@ -445,7 +415,7 @@ func TestAdminCannotDemoteOrDisableSelf(t *testing.T) {
 		if n := len(adminEvents(t, db, store.AuditFilter{Action: audit.PermissionChanged, RecordID: pat.ID})); n != 2 {
 			t.Errorf("%d permission.changed events for the admin flag, want 2", n)
 		}
-		doc = adminRead(t, f.adminSend(t, admin, http.MethodPost, "/admin/users/"+pat.ID+"/admin", nil), http.StatusBadRequest)
+		doc = adminRead(t, f.send(t, admin, http.MethodPost, "/admin/users/"+pat.ID+"/admin", nil), http.StatusBadRequest)
 		adminExpect(t, doc, check{"#admin-error", 1, "Choose whether the user is an administrator"})
 	})
 }
@@ -459,10 +429,10 @@ func TestAdminDisablesUser(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		doc := adminRead(t, f.adminSend(t, admin, http.MethodGet, "/admin/users/"+pat.ID, nil), http.StatusOK)
+		doc := adminRead(t, f.send(t, admin, http.MethodGet, "/admin/users/"+pat.ID, nil), http.StatusOK)
 		adminExpect(t, doc, check{"#user-sessions", 1, "1 open session"}, check{"#user-status", 1, "Active"})
 
-		adminRedirected(t, f.adminSend(t, admin, http.MethodPost, "/admin/users/"+pat.ID+"/disable", nil), "/admin/users/"+pat.ID+"?done=disabled")
+		adminRedirected(t, f.send(t, admin, http.MethodPost, "/admin/users/"+pat.ID+"/disable", nil), "/admin/users/"+pat.ID+"?done=disabled")
 		if _, _, err := db.SessionUser(ctx, tok, time.Hour); err == nil {
 			t.Error("the disabled user's session still works")
 		}
@@ -472,7 +442,7 @@ func TestAdminDisablesUser(t *testing.T) {
 		if evs := adminEvents(t, db, store.AuditFilter{Action: audit.UserDisabled, RecordID: pat.ID}); len(evs) != 1 || evs[0].ActorID != f.users[admin].ID {
 			t.Errorf("user.disabled events = %+v", evs)
 		}
-		doc = adminRead(t, f.adminSend(t, admin, http.MethodGet, "/admin/users/"+pat.ID+"?done=disabled", nil), http.StatusOK)
+		doc = adminRead(t, f.send(t, admin, http.MethodGet, "/admin/users/"+pat.ID+"?done=disabled", nil), http.StatusOK)
 		adminExpect(t, doc,
 			check{"#done", 1, "Account disabled"},
 			check{"#user-status .govuk-tag", 1, "Disabled"},
@@ -480,17 +450,17 @@ func TestAdminDisablesUser(t *testing.T) {
 			check{"form[action=/admin/users/" + pat.ID + "/enable] button#enable", 1, ""},
 		)
 		// No password link goes to a disabled account.
-		doc = adminRead(t, f.adminSend(t, admin, http.MethodPost, "/admin/users/"+pat.ID+"/password-link", nil), http.StatusConflict)
+		doc = adminRead(t, f.send(t, admin, http.MethodPost, "/admin/users/"+pat.ID+"/password-link", nil), http.StatusConflict)
 		adminExpect(t, doc, check{"#password-link-error", 1, "enable it"})
 		if len(mem.Sent()) != 0 {
 			t.Error("a link was sent to a disabled account")
 		}
 
-		adminRedirected(t, f.adminSend(t, admin, http.MethodPost, "/admin/users/"+pat.ID+"/enable", nil), "/admin/users/"+pat.ID+"?done=enabled")
+		adminRedirected(t, f.send(t, admin, http.MethodPost, "/admin/users/"+pat.ID+"/enable", nil), "/admin/users/"+pat.ID+"?done=enabled")
 		if _, err := db.CreateSession(ctx, pat.ID, time.Hour, audit.Event{Action: audit.UserSignedIn}); err != nil {
 			t.Errorf("re-enabled user cannot sign in: %v", err)
 		}
-		adminRedirected(t, f.adminSend(t, admin, http.MethodPost, "/admin/users/"+pat.ID+"/password-link", nil), "/admin/users/"+pat.ID+"?done=link-sent")
+		adminRedirected(t, f.send(t, admin, http.MethodPost, "/admin/users/"+pat.ID+"/password-link", nil), "/admin/users/"+pat.ID+"?done=link-sent")
 		if sent := mem.Sent(); len(sent) != 1 || sent[0].To[0] != pat.Email || !adminResetLink.MatchString(sent[0].Text) {
 			t.Errorf("password link e-mails = %+v", sent)
 		}
@@ -505,10 +475,10 @@ func TestAdminUnlocksUser(t *testing.T) {
 		if locked, _, err := db.RecordSignInFailure(ctx, pat.ID, time.Now(), 1, time.Hour, audit.Event{}); err != nil || !locked {
 			t.Fatalf("locking: %v, %v", locked, err)
 		}
-		doc := adminRead(t, f.adminSend(t, admin, http.MethodGet, "/admin/users/"+pat.ID, nil), http.StatusOK)
+		doc := adminRead(t, f.send(t, admin, http.MethodGet, "/admin/users/"+pat.ID, nil), http.StatusOK)
 		adminExpect(t, doc, check{"#user-lock .govuk-tag--red", 1, "Locked"}, check{"button#unlock", 1, ""})
 
-		adminRedirected(t, f.adminSend(t, admin, http.MethodPost, "/admin/users/"+pat.ID+"/unlock", nil), "/admin/users/"+pat.ID+"?done=unlocked")
+		adminRedirected(t, f.send(t, admin, http.MethodPost, "/admin/users/"+pat.ID+"/unlock", nil), "/admin/users/"+pat.ID+"?done=unlocked")
 		c, err := db.Credentials(ctx, pat.ID)
 		if err != nil || !c.LockedUntil.IsZero() || c.FailedCount != 0 {
 			t.Errorf("after unlocking: locked until %v, %d failures, %v", c.LockedUntil, c.FailedCount, err)
@@ -516,7 +486,7 @@ func TestAdminUnlocksUser(t *testing.T) {
 		if evs := adminEvents(t, db, store.AuditFilter{Action: audit.UserUnlocked, RecordID: pat.ID}); len(evs) != 1 || evs[0].ActorID != f.users[admin].ID {
 			t.Errorf("user.unlocked events = %+v", evs)
 		}
-		doc = adminRead(t, f.adminSend(t, admin, http.MethodGet, "/admin/users/"+pat.ID, nil), http.StatusOK)
+		doc = adminRead(t, f.send(t, admin, http.MethodGet, "/admin/users/"+pat.ID, nil), http.StatusOK)
 		adminExpect(t, doc, check{"#user-lock", 1, "Not locked"}, check{"button#unlock", 0, ""})
 	})
 }
@@ -525,7 +495,7 @@ func TestAdminOrganisations(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		f, _ := adminFixture(t, db)
 		ctx := context.Background()
-		res := f.adminSend(t, admin, http.MethodPost, "/admin/organisations/new", url.Values{
+		res := f.send(t, admin, http.MethodPost, "/admin/organisations/new", url.Values{
 			"name": {"  Lincoln Housing  "}, "kind": {"local-authority"}, "trusted": {"yes"},
 		})
 		loc := adminRedirected(t, res, "/admin/organisations/")
@@ -559,7 +529,7 @@ func TestAdminOrganisations(t *testing.T) {
 			{"edit, bad kind", "/admin/organisations/" + o.ID, url.Values{"name": {"Y"}, "kind": {"castle"}}, 400, "kind", "Choose what kind"},
 		} {
 			t.Run(c.name, func(t *testing.T) {
-				doc := adminRead(t, f.adminSend(t, admin, http.MethodPost, c.path, c.form), c.status)
+				doc := adminRead(t, f.send(t, admin, http.MethodPost, c.path, c.form), c.status)
 				adminExpect(t, doc, check{".govuk-error-summary a[href=#" + c.field + "]", 1, c.msg}, check{"#" + c.field + "-error", 1, c.msg})
 			})
 		}
@@ -574,7 +544,7 @@ func TestAdminOrganisations(t *testing.T) {
 		if err := db.UpdateOrganisation(ctx, account.Organisation{ID: f.orgs["other"].ID, Name: "Quiet Trust", Kind: account.KindVoluntary}, audit.Event{}); err != nil {
 			t.Fatal(err)
 		}
-		adminRedirected(t, f.adminSend(t, admin, http.MethodPost, "/admin/organisations/"+o.ID, url.Values{
+		adminRedirected(t, f.send(t, admin, http.MethodPost, "/admin/organisations/"+o.ID, url.Values{
 			"name": {"Lincoln Housing"}, "kind": {"local-authority"}, "listing": {emptyOrgID},
 		}), "/admin/organisations/"+o.ID+"?done=saved")
 		got, err := db.Organisation(ctx, o.ID)
@@ -585,13 +555,13 @@ func TestAdminOrganisations(t *testing.T) {
 			t.Errorf("org.updated events = %+v", evs)
 		}
 
-		doc := adminRead(t, f.adminSend(t, admin, http.MethodGet, "/admin/organisations", nil), http.StatusOK)
+		doc := adminRead(t, f.send(t, admin, http.MethodGet, "/admin/organisations", nil), http.StatusOK)
 		adminExpect(t, doc,
 			check{"#organisations tbody tr", 5, ""},
 			check{"#organisation-" + o.ID + " a[href=/organisations/" + emptyOrgID + "]", 1, "Quiet Trust"},
 			check{"#organisation-" + f.orgs["own"].ID + " td", -1, "Voluntary or community organisation"},
 		)
-		doc = adminRead(t, f.adminSend(t, admin, http.MethodGet, "/admin/organisations/"+f.orgs["own"].ID+"?done=saved", nil), http.StatusOK)
+		doc = adminRead(t, f.send(t, admin, http.MethodGet, "/admin/organisations/"+f.orgs["own"].ID+"?done=saved", nil), http.StatusOK)
 		adminExpect(t, doc,
 			check{"h1", 1, "Lincoln Minds"},
 			check{"#done", 1, "Changes saved"},
@@ -601,9 +571,9 @@ func TestAdminOrganisations(t *testing.T) {
 			check{"#member-list td", -1, "Provider"},
 			check{"a#add-member[href=/admin/users/new?organisation=" + f.orgs["own"].ID + "]", 1, ""},
 		)
-		doc = adminRead(t, f.adminSend(t, admin, http.MethodGet, "/admin/users/new?organisation="+o.ID, nil), http.StatusOK)
+		doc = adminRead(t, f.send(t, admin, http.MethodGet, "/admin/users/new?organisation="+o.ID, nil), http.StatusOK)
 		adminExpect(t, doc, check{"select#organisation option[value=" + o.ID + "][selected]", 1, "Lincoln Housing"})
-		if res := f.adminSend(t, admin, http.MethodGet, "/admin/organisations/"+directory.NameUUID("nope"), nil); res.StatusCode != http.StatusNotFound {
+		if res := f.send(t, admin, http.MethodGet, "/admin/organisations/"+directory.NameUUID("nope"), nil); res.StatusCode != http.StatusNotFound {
 			t.Errorf("unknown organisation: status %d", res.StatusCode)
 		}
 	})
@@ -615,8 +585,8 @@ func TestAdminAuditSearch(t *testing.T) {
 		ctx := context.Background()
 		pat := f.users[provider]
 		// Two changes by the admin, and sixty imports by the system.
-		adminRedirected(t, f.adminSend(t, admin, http.MethodPost, "/admin/users/"+pat.ID+"/roles", url.Values{"add-org": {f.orgs["icb"].ID}, "add-role": {"analyst"}}), "/admin/")
-		adminRedirected(t, f.adminSend(t, admin, http.MethodPost, "/admin/users/"+f.users[analyst].ID+"/admin", url.Values{"admin": {"yes"}}), "/admin/")
+		adminRedirected(t, f.send(t, admin, http.MethodPost, "/admin/users/"+pat.ID+"/roles", url.Values{"add-org": {f.orgs["icb"].ID}, "add-role": {"analyst"}}), "/admin/")
+		adminRedirected(t, f.send(t, admin, http.MethodPost, "/admin/users/"+f.users[analyst].ID+"/admin", url.Values{"admin": {"yes"}}), "/admin/")
 		for range 60 {
 			if _, err := db.AppendAudit(ctx, audit.Event{Action: audit.ImportRun, RecordType: "service", RecordID: talkingID}); err != nil {
 				t.Fatal(err)
@@ -627,7 +597,7 @@ func TestAdminAuditSearch(t *testing.T) {
 			t.Fatal(err)
 		}
 
-		doc := adminRead(t, f.adminSend(t, admin, http.MethodGet, "/admin/audit", url.Values{"action": {"permission.changed"}}), http.StatusOK)
+		doc := adminRead(t, f.send(t, admin, http.MethodGet, "/admin/audit", url.Values{"action": {"permission.changed"}}), http.StatusOK)
 		rows := doc.Find("#events tbody tr")
 		if len(rows) != 2 {
 			t.Fatalf("permission.changed: %d rows, want 2", len(rows))
@@ -649,8 +619,8 @@ func TestAdminAuditSearch(t *testing.T) {
 		}
 
 		// By actor: the provider has signed in once.
-		adminRead(t, f.adminSend(t, provider, http.MethodGet, "/", nil), http.StatusOK)
-		doc = adminRead(t, f.adminSend(t, admin, http.MethodGet, "/admin/audit", url.Values{"actor": {"Provider@Example.org"}}), http.StatusOK)
+		adminRead(t, f.send(t, provider, http.MethodGet, "/", nil), http.StatusOK)
+		doc = adminRead(t, f.send(t, admin, http.MethodGet, "/admin/audit", url.Values{"actor": {"Provider@Example.org"}}), http.StatusOK)
 		rows = doc.Find("#events tbody tr")
 		if len(rows) == 0 {
 			t.Fatal("no events by the provider")
@@ -662,7 +632,7 @@ func TestAdminAuditSearch(t *testing.T) {
 		}
 
 		// Paging through the imports, fifty at a time.
-		doc = adminRead(t, f.adminSend(t, admin, http.MethodGet, "/admin/audit", url.Values{"action": {"import.run"}, "record": {talkingID}}), http.StatusOK)
+		doc = adminRead(t, f.send(t, admin, http.MethodGet, "/admin/audit", url.Values{"action": {"import.run"}, "record": {talkingID}}), http.StatusOK)
 		adminExpect(t, doc,
 			check{"#events tbody tr", 50, ""},
 			check{"#events tbody td", -1, "System"},
@@ -678,7 +648,7 @@ func TestAdminAuditSearch(t *testing.T) {
 			t.Fatalf("older link %q does not keep the filters", older[0].attrs["href"])
 		}
 		firstPage := doc.Find("#events tbody tr")
-		doc = adminRead(t, f.adminSend(t, admin, http.MethodGet, next.String(), nil), http.StatusOK)
+		doc = adminRead(t, f.send(t, admin, http.MethodGet, next.String(), nil), http.StatusOK)
 		adminExpect(t, doc,
 			check{"#events tbody tr", 10, ""},
 			check{"#older-events", 0, ""},
@@ -697,7 +667,7 @@ func TestAdminAuditSearch(t *testing.T) {
 
 		// A date after everything finds nothing; a date before finds all.
 		tomorrow := time.Now().In(ukTime).AddDate(0, 0, 1)
-		doc = adminRead(t, f.adminSend(t, admin, http.MethodGet, "/admin/audit", url.Values{
+		doc = adminRead(t, f.send(t, admin, http.MethodGet, "/admin/audit", url.Values{
 			"since-day": {strconv.Itoa(tomorrow.Day())}, "since-month": {strconv.Itoa(int(tomorrow.Month()))}, "since-year": {strconv.Itoa(tomorrow.Year())},
 		}), http.StatusOK)
 		adminExpect(t, doc, check{"#no-events", 1, "No events match"})
@@ -712,10 +682,10 @@ func TestAdminAuditSearch(t *testing.T) {
 			{url.Values{"since-day": {"31"}, "since-month": {"2"}, "since-year": {"2026"}}, "since-day", "Date must be a real date"},
 			{url.Values{"since-day": {"1"}}, "since-day", "Date must be a real date"},
 		} {
-			doc := adminRead(t, f.adminSend(t, admin, http.MethodGet, "/admin/audit", c.q), http.StatusBadRequest)
+			doc := adminRead(t, f.send(t, admin, http.MethodGet, "/admin/audit", c.q), http.StatusBadRequest)
 			adminExpect(t, doc, check{".govuk-error-summary a[href=#" + c.field + "]", 1, c.msg}, check{"#events", 0, ""})
 		}
-		doc = adminRead(t, f.adminSend(t, admin, http.MethodGet, "/admin/audit?before=x", nil), http.StatusBadRequest)
+		doc = adminRead(t, f.send(t, admin, http.MethodGet, "/admin/audit?before=x", nil), http.StatusBadRequest)
 		adminExpect(t, doc, check{".govuk-error-summary li", 1, "start again from the newest"})
 	})
 }
@@ -734,7 +704,7 @@ func TestAdminAuditShowsBrokenChain(t *testing.T) {
 				t.Fatalf("%s: %v", s, err)
 			}
 		}
-		doc := adminRead(t, f.adminSend(t, admin, http.MethodGet, "/admin/audit", nil), http.StatusOK)
+		doc := adminRead(t, f.send(t, admin, http.MethodGet, "/admin/audit", nil), http.StatusOK)
 		adminExpect(t, doc, check{"#audit-chain.govuk-warning-text", 1, "The audit log is broken at event 2"})
 	})
 }
@@ -742,14 +712,14 @@ func TestAdminAuditShowsBrokenChain(t *testing.T) {
 func TestAdminDashboard(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		f, _ := adminFixture(t, db)
-		doc := adminRead(t, f.adminSend(t, admin, http.MethodGet, "/admin", nil), http.StatusOK)
+		doc := adminRead(t, f.send(t, admin, http.MethodGet, "/admin", nil), http.StatusOK)
 		adminExpect(t, doc, check{"h1", 1, "Administration"}, check{"#admin-sections li", len(adminSections), ""})
 		for _, sec := range adminSections {
 			adminExpect(t, doc, check{"#admin-sections a[href=" + sec.Href + "]", 1, sec.Title})
 		}
 		// Each section's page is there.
 		for _, sec := range adminSections {
-			adminRead(t, f.adminSend(t, admin, http.MethodGet, sec.Href, nil), http.StatusOK)
+			adminRead(t, f.send(t, admin, http.MethodGet, sec.Href, nil), http.StatusOK)
 		}
 	})
 }

@@ -43,7 +43,7 @@ type testAtomLink struct {
 // title, link, updated time and summary. It returns the entries' titles.
 func (f *freshFixture) feed(t *testing.T, query string) (*testAtom, []string) {
 	t.Helper()
-	res := f.do(t, signedOut, "GET", "/feeds/services.atom"+query, nil)
+	res := f.send(t, signedOut, "GET", "/feeds/services.atom"+query, nil)
 	if res.StatusCode != 200 {
 		t.Fatalf("feed %s: status %d", query, res.StatusCode)
 	}
@@ -128,7 +128,7 @@ func TestServiceFeed(t *testing.T) {
 			t.Errorf("area feed title = %q", a.Title)
 		}
 		for _, bad := range []string{"?area=Lincoln", "?type=no-such-type"} {
-			if res := f.do(t, signedOut, "GET", "/feeds/services.atom"+bad, nil); res.StatusCode != 400 {
+			if res := f.send(t, signedOut, "GET", "/feeds/services.atom"+bad, nil); res.StatusCode != 400 {
 				t.Errorf("%s: status %d, want 400", bad, res.StatusCode)
 			}
 		}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"regexp"
 	"slices"
@@ -95,35 +94,11 @@ func (f *freshFixture) reload(ctx context.Context) error {
 	return nil
 }
 
-// do serves a request as persona (signedOut for nobody) with form as its
-// body (for a POST), and returns the response.
-func (f *freshFixture) do(t *testing.T, persona, method, target string, form url.Values) *http.Response {
-	t.Helper()
-	var req *http.Request
-	if method == http.MethodPost {
-		req = httptest.NewRequest(method, target, strings.NewReader(form.Encode()))
-		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	} else {
-		req = httptest.NewRequest(method, target, nil)
-	}
-	req.Header.Set("Sec-Fetch-Site", "same-origin")
-	if persona != signedOut {
-		tok, err := f.db.CreateSession(context.Background(), f.users[persona].ID, time.Hour, audit.Event{Action: audit.UserSignedIn})
-		if err != nil {
-			t.Fatal(err)
-		}
-		req.AddCookie(&http.Cookie{Name: f.srv.cookieName(), Value: tok})
-	}
-	rec := httptest.NewRecorder()
-	f.srv.ServeHTTP(rec, req)
-	return rec.Result()
-}
-
 // page requests target as persona, checks the status and the layout, and
 // parses the page.
 func (f *freshFixture) page(t *testing.T, persona, method, target string, form url.Values, want int) *node {
 	t.Helper()
-	res := f.do(t, persona, method, target, form)
+	res := f.send(t, persona, method, target, form)
 	if res.StatusCode != want {
 		t.Fatalf("%s %s as %s: status %d, want %d", method, target, persona, res.StatusCode, want)
 	}
@@ -173,13 +148,13 @@ func TestAssureSignedIn(t *testing.T) {
 				t.Errorf("%s: %d confirm buttons, want %d", persona, got, want)
 			}
 		}
-		if res := f.do(t, providerOther, "POST", "/services/"+talkingID+"/assure", nil); res.StatusCode != http.StatusForbidden {
+		if res := f.send(t, providerOther, "POST", "/services/"+talkingID+"/assure", nil); res.StatusCode != http.StatusForbidden {
 			t.Errorf("another organisation's provider: status %d, want 403", res.StatusCode)
 		}
-		if res := f.do(t, provider, "POST", "/services/"+directory.NameUUID("none")+"/assure", nil); res.StatusCode != http.StatusNotFound {
+		if res := f.send(t, provider, "POST", "/services/"+directory.NameUUID("none")+"/assure", nil); res.StatusCode != http.StatusNotFound {
 			t.Errorf("unknown service: status %d, want 404", res.StatusCode)
 		}
-		res := f.do(t, provider, "POST", "/services/"+talkingID+"/assure", nil)
+		res := f.send(t, provider, "POST", "/services/"+talkingID+"/assure", nil)
 		if res.StatusCode != http.StatusSeeOther || res.Header.Get("Location") != "/services/"+talkingID {
 			t.Fatalf("confirm: status %d to %q", res.StatusCode, res.Header.Get("Location"))
 		}
@@ -203,11 +178,11 @@ func TestAssureSignedIn(t *testing.T) {
 			t.Errorf("audit = %+v, %v", evs, err)
 		}
 		// From the report, the button comes back to the report.
-		res = f.do(t, provider, "POST", "/services/"+talkingID+"/assure", url.Values{"next": {"/provider/freshness"}})
+		res = f.send(t, provider, "POST", "/services/"+talkingID+"/assure", url.Values{"next": {"/provider/freshness"}})
 		if loc := res.Header.Get("Location"); loc != "/provider/freshness" {
 			t.Errorf("with next: back to %q", loc)
 		}
-		res = f.do(t, provider, "POST", "/services/"+talkingID+"/assure", url.Values{"next": {"https://evil.example/"}})
+		res = f.send(t, provider, "POST", "/services/"+talkingID+"/assure", url.Values{"next": {"https://evil.example/"}})
 		if loc := res.Header.Get("Location"); loc != "/services/"+talkingID {
 			t.Errorf("with a next off the site: back to %q", loc)
 		}
@@ -411,7 +386,7 @@ func TestFreshnessReports(t *testing.T) {
 		if n := len(doc.Find("tr.app-stale-row")); n != 0 {
 			t.Errorf("another organisation's stale listing is shown")
 		}
-		if res := f.do(t, practitioner, "GET", "/provider/freshness", nil); res.StatusCode != http.StatusForbidden {
+		if res := f.send(t, practitioner, "GET", "/provider/freshness", nil); res.StatusCode != http.StatusForbidden {
 			t.Errorf("practitioner: status %d", res.StatusCode)
 		}
 	})

@@ -3,13 +3,11 @@ package web
 import (
 	"context"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"slices"
 	"strings"
 	"sync/atomic"
 	"testing"
-	"time"
 
 	"throughcare/internal/audit"
 	"throughcare/internal/directory"
@@ -57,24 +55,7 @@ func newListingFixture(t *testing.T, db *store.DB) *listingFixture {
 // the body of a POST, sent from the site itself as a browser would.
 func (f *listingFixture) send(t *testing.T, persona, method, path string, form url.Values) *http.Response {
 	t.Helper()
-	var req *http.Request
-	if method == http.MethodPost {
-		req = httptest.NewRequest(method, path, strings.NewReader(form.Encode()))
-		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	} else {
-		req = httptest.NewRequest(method, path, nil)
-	}
-	req.Header.Set("Sec-Fetch-Site", "same-origin")
-	if persona != "" && persona != signedOut {
-		tok, err := f.db.CreateSession(context.Background(), f.users[persona].ID, time.Hour, audit.Event{Action: audit.UserSignedIn})
-		if err != nil {
-			t.Fatal(err)
-		}
-		req.AddCookie(&http.Cookie{Name: f.srv.cookieName(), Value: tok})
-	}
-	rec := httptest.NewRecorder()
-	f.srv.ServeHTTP(rec, req)
-	return rec.Result()
+	return serveAs(t, f.srv, f.db, f.user(persona), method, path, form)
 }
 
 // page fetches path as persona and parses it, failing unless the status

@@ -29,7 +29,7 @@ func TestSubscriptionsPage(t *testing.T) {
 
 		post := func(form url.Values, want int) *node {
 			t.Helper()
-			res := f.do(t, practitioner, "POST", "/account/subscriptions", form)
+			res := f.send(t, practitioner, "POST", "/account/subscriptions", form)
 			if res.StatusCode != want {
 				t.Fatalf("POST %v: status %d, want %d", form, res.StatusCode, want)
 			}
@@ -80,7 +80,7 @@ func TestSubscriptionsPage(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if res := f.do(t, practitioner, "POST", "/account/subscriptions", url.Values{"remove": {theirs.ID}}); res.StatusCode != 404 {
+		if res := f.send(t, practitioner, "POST", "/account/subscriptions", url.Values{"remove": {theirs.ID}}); res.StatusCode != 404 {
 			t.Errorf("removing another user's subscription: status %d, want 404", res.StatusCode)
 		}
 		if subs, _ := db.SubscriptionsOf(context.Background(), f.users[commissioner].ID); len(subs) != 1 {

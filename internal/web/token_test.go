@@ -3,7 +3,6 @@ package web
 import (
 	"context"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"slices"
 	"strings"
@@ -32,27 +31,6 @@ func init() {
 		}
 		f.ids["token"] = tok.ID
 	})
-}
-
-// send serves a request as persona (with a fresh session) carrying form
-// as its body when it is not nil.
-func (f *walkFixture) send(t *testing.T, persona, method, path string, form url.Values) *http.Response {
-	t.Helper()
-	req := httptest.NewRequest(method, path, strings.NewReader(form.Encode()))
-	if form != nil {
-		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	}
-	req.Header.Set("Sec-Fetch-Site", "same-origin")
-	if persona != signedOut {
-		tok, err := f.db.CreateSession(context.Background(), f.users[persona].ID, time.Hour, audit.Event{Action: audit.UserSignedIn})
-		if err != nil {
-			t.Fatal(err)
-		}
-		req.AddCookie(&http.Cookie{Name: f.srv.cookieName(), Value: tok})
-	}
-	rec := httptest.NewRecorder()
-	f.srv.ServeHTTP(rec, req)
-	return rec.Result()
 }
 
 func TestTokenPages(t *testing.T) {
