@@ -95,26 +95,12 @@ func (d *DB) OrganisationByHSDS(ctx context.Context, hsdsID string) (account.Org
 
 // Organisations returns every organisation, ordered by name.
 func (d *DB) Organisations(ctx context.Context) ([]account.Organisation, error) {
-	rows, err := d.db.QueryContext(ctx, `/* Organisations */ SELECT `+organisationColumns+` FROM organisation ORDER BY name, id`)
-	if err != nil {
-		return nil, fmt.Errorf("store: organisations: %w", err)
-	}
-	defer rows.Close()
-	var out []account.Organisation
-	for rows.Next() {
-		o, err := scanOrganisation(rows)
-		if err != nil {
-			return nil, fmt.Errorf("store: organisations: %w", err)
-		}
-		out = append(out, o)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("store: organisations: %w", err)
-	}
-	return out, nil
+	return queryAll(ctx, d.db, "organisations",
+		`/* Organisations */ SELECT `+organisationColumns+` FROM organisation ORDER BY name, id`,
+		scanOrganisation)
 }
 
-func scanOrganisation(s interface{ Scan(...any) error }) (account.Organisation, error) {
+func scanOrganisation(s scanner) (account.Organisation, error) {
 	var (
 		o        account.Organisation
 		kind, at string

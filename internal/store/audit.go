@@ -123,26 +123,10 @@ func (d *DB) AuditEvents(ctx context.Context, f AuditFilter) ([]audit.Event, err
 	}
 	args = append(args, limit)
 	q += fmt.Sprintf(` ORDER BY seq DESC LIMIT $%d`, len(args))
-	rows, err := d.db.QueryContext(ctx, q, args...)
-	if err != nil {
-		return nil, fmt.Errorf("store: audit events: %w", err)
-	}
-	defer rows.Close()
-	var out []audit.Event
-	for rows.Next() {
-		e, err := scanAuditEvent(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, e)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("store: audit events: %w", err)
-	}
-	return out, nil
+	return queryAll(ctx, d.db, "audit events", q, scanAuditEvent, args...)
 }
 
-func scanAuditEvent(rows *sql.Rows) (audit.Event, error) {
+func scanAuditEvent(rows scanner) (audit.Event, error) {
 	var (
 		e                  audit.Event
 		at, action         string

@@ -564,26 +564,10 @@ func (d *DB) ListingChanges(ctx context.Context, f ListingFilter) ([]listing.Cha
 	}
 	args = append(args, limit)
 	q += fmt.Sprintf(` ORDER BY submitted_at %s, id LIMIT $%d`, order, len(args))
-	rows, err := d.db.QueryContext(ctx, q, args...)
-	if err != nil {
-		return nil, fmt.Errorf("store: listing changes: %w", err)
-	}
-	defer rows.Close()
-	var out []listing.Change
-	for rows.Next() {
-		ch, err := scanChange(rows)
-		if err != nil {
-			return nil, fmt.Errorf("store: listing changes: %w", err)
-		}
-		out = append(out, ch)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("store: listing changes: %w", err)
-	}
-	return out, nil
+	return queryAll(ctx, d.db, "listing changes", q, scanChange, args...)
 }
 
-func scanChange(s interface{ Scan(...any) error }) (listing.Change, error) {
+func scanChange(s scanner) (listing.Change, error) {
 	var (
 		ch                                        listing.Change
 		kind, draft, diff, status, at, reviewedAt string

@@ -139,24 +139,9 @@ func (d *DB) APITokenByHash(ctx context.Context, hash []byte) (account.APIToken,
 // APITokens returns every token of userID, revoked and expired ones
 // included, newest first.
 func (d *DB) APITokens(ctx context.Context, userID string) ([]account.APIToken, error) {
-	rows, err := d.db.QueryContext(ctx, `/* APITokens */ SELECT `+apiTokenColumns+`
-FROM api_token WHERE user_id = $1 ORDER BY created_at DESC, id`, userID)
-	if err != nil {
-		return nil, fmt.Errorf("store: API tokens: %w", err)
-	}
-	defer rows.Close()
-	var out []account.APIToken
-	for rows.Next() {
-		t, err := scanAPIToken(rows)
-		if err != nil {
-			return nil, fmt.Errorf("store: API tokens: %w", err)
-		}
-		out = append(out, t)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("store: API tokens: %w", err)
-	}
-	return out, nil
+	return queryAll(ctx, d.db, "API tokens", `/* APITokens */ SELECT `+apiTokenColumns+`
+FROM api_token WHERE user_id = $1 ORDER BY created_at DESC, id`,
+		scanAPIToken, userID)
 }
 
 // RevokeAPIToken stops token id of userID from working, from now on, and
@@ -211,7 +196,7 @@ UPDATE api_token SET last_used_at = $1 WHERE id = $2 AND (last_used_at IS NULL O
 	return nil
 }
 
-func scanAPIToken(s interface{ Scan(...any) error }) (account.APIToken, error) {
+func scanAPIToken(s scanner) (account.APIToken, error) {
 	var (
 		t                      account.APIToken
 		hash, scopes, created  string
