@@ -148,6 +148,9 @@ func TestBrowserListingReview(t *testing.T) {
 	if got := browsertest.Eval[string](t, b, `document.querySelector("#version-0-by").textContent.trim()`); got != "By provider@example.org (approved by admin@example.org)" {
 		t.Errorf("latest version by %q", got)
 	}
+	if !browsertest.Eval[bool](t, b, `document.querySelector("#version-0").textContent.includes(`+jsString(newDescription)+`)`) {
+		t.Errorf("the latest version does not show the new description")
+	}
 	browsertest.Axe(b.Ctx, t)
 	problems("history")
 }
