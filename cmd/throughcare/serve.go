@@ -230,6 +230,7 @@ func serve(ctx context.Context, e env, db *store.DB, sf serveFlags) error {
 		return err
 	}
 	go live.follow(ctx, 5*time.Second, log)
+	go housekeep(ctx, db, time.Hour, log)
 	x := live.Index()
 	ln, err := net.Listen("tcp", *sf.addr)
 	if err != nil {
@@ -376,3 +377,33 @@ func (s *statusRecorder) Write(b []byte) (int, error) {
 
 // Unwrap lets http.ResponseController reach the underlying writer.
 func (s *statusRecorder) Unwrap() http.ResponseWriter { return s.ResponseWriter }
+
+// housekeep deletes, now and then every interval until ctx ends, what the
+// database no longer needs: sessions past their absolute expiry and the
+// records of used single-use links that have expired anyway.
+func housekeep(ctx context.Context, db *store.DB, every time.Duration, log *slog.Logger) {
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		tidy(ctx, db, log)
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+// tidy is one pass of housekeep.
+func tidy(ctx context.Context, db *store.DB, log *slog.Logger) {
+	if n, err := db.PruneSessions(ctx); err != nil {
+		log.ErrorContext(ctx, "prune ended sessions", "err", err)
+	} else if n > 0 {
+		log.InfoContext(ctx, "ended sessions deleted", "sessions", n)
+	}
+	if n, err := db.PruneUsedLinks(ctx, db.Now()); err != nil {
+		log.ErrorContext(ctx, "prune used links", "err", err)
+	} else if n > 0 {
+		log.InfoContext(ctx, "expired used links deleted", "links", n)
+	}
+}
