@@ -206,6 +206,7 @@ func (a *auth) changePassword(w http.ResponseWriter, r *http.Request) error {
 	if _, err := a.cfg.DB.DeleteUserSessions(ctx, u.ID, a.auditEvent(r, audit.UserSignedOut, `{"reason":"password_changed"}`)); err != nil {
 		return err
 	}
+	a.tellPasswordChanged(ctx, *u)
 	if err := a.startSession(w, r, *u, "password"); err != nil {
 		return err
 	}

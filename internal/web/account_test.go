@@ -120,6 +120,9 @@ func TestChangePassword(t *testing.T) {
 		res := here.post("/account/password", url.Values{"current_password": {testPassword}, "new_password": {otherPassword}, "confirm_password": {otherPassword}})
 		wantResponse(t, "change", res, http.StatusSeeOther, "/account?notice=password-changed")
 		checkDoc(t, "after the change", readPage(t, here.get("/account?notice=password-changed")), check{"#notice", 1, "Your password has been changed"})
+		if sent := f.mail.Sent(); len(sent) != 1 || sent[0].To[0] != "pat@example.org" || sent[0].Subject != "Your Throughcare password has been changed" {
+			t.Errorf("after the change, e-mails = %+v; want word that the password changed", sent)
+		}
 		if there.signedIn() {
 			t.Error("the other session survived the password change")
 		}

@@ -263,8 +263,25 @@ func (a *auth) reset(w http.ResponseWriter, r *http.Request) error {
 	if _, err := a.cfg.DB.DeleteUserSessions(ctx, u.ID, out); err != nil {
 		return err
 	}
+	a.tellPasswordChanged(ctx, u)
 	http.Redirect(w, r, "/sign-in?notice=password-reset", http.StatusSeeOther)
 	return nil
+}
+
+// tellPasswordChanged e-mails u that their password has just changed, so
+// that someone whose account was taken over hears of it. A failure to send
+// is logged: the change itself has been made.
+func (a *auth) tellPasswordChanged(ctx context.Context, u account.User) {
+	msg := mail.Message{
+		To:      []string{u.Email},
+		Subject: "Your Throughcare password has been changed",
+		Text: "The password of the Throughcare account for this email address was changed at " +
+			clockTime(a.now()) + " on " + a.now().In(ukTime).Format("2 January 2006") + ", and every session signed in with the old one has ended.\n\n" +
+			"If you did not change it, reset your password now at " + strings.TrimRight(a.cfg.BaseURL, "/") + "/sign-in/forgot and tell your administrator.\n",
+	}
+	if err := a.cfg.Mailer.Send(ctx, msg); err != nil {
+		a.log.ErrorContext(ctx, "telling a user their password changed failed", "user", u.ID, "err", err)
+	}
 }
 
 // checkNewPassword checks a new password and its confirmation for the

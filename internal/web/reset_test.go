@@ -115,6 +115,10 @@ func TestPasswordReset(t *testing.T) {
 		res = b.post("/sign-in/reset", form(otherPassword, otherPassword))
 		wantResponse(t, "new password", res, http.StatusSeeOther, "/sign-in?notice=password-reset")
 		checkDoc(t, "after the reset", readPage(t, b.get("/sign-in?notice=password-reset")), check{"#notice", 1, "Your password has been changed"})
+		if sent := f.mail.Sent(); len(sent) != 2 || sent[1].Subject != "Your Throughcare password has been changed" ||
+			!strings.Contains(sent[1].Text, "https://throughcare.example/sign-in/forgot") || strings.Contains(sent[1].Text, otherPassword) {
+			t.Errorf("after the reset, e-mails = %+v; want the link, then word that the password changed", sent)
+		}
 
 		// Every session of the user has ended; the old password is
 		// refused, the new one works, and the lock-out is over.
