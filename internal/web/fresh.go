@@ -82,13 +82,13 @@ func (s *Server) markStale(v *ResultView, ix *directory.Index, now time.Time) {
 	v.StaleSince = freshDate(since)
 }
 
-// freshDate writes t as GOV.UK style asks, "4 March 2025", or "" for the
-// zero time.
+// freshDate writes t as GOV.UK style asks, "4 March 2025", as the date in
+// the UK, or "" for the zero time.
 func freshDate(t time.Time) string {
 	if t.IsZero() {
 		return ""
 	}
-	return t.Format("2 January 2006")
+	return t.In(ukTime).Format("2 January 2006")
 }
 
 // Freshness is what a service page says about its listing's last

@@ -6,7 +6,6 @@ import (
 	"net/url"
 	"slices"
 	"strings"
-	"time"
 
 	"throughcare/internal/account"
 	"throughcare/internal/apperr"
@@ -154,36 +153,15 @@ func (s *Server) providerOrganisation(ctx context.Context, ix *directory.Index, 
 		ls := ListingStatus{ID: svc.ID, Name: svc.Name, Href: "/services/" + esc, EditHref: "/services/" + esc + "/edit",
 			HistoryHref: "/services/" + esc + "/history", Status: statusTag(svc.Status), PendingHref: pendingOf[svc.ID],
 			Assured: formatDate(svc.AssuredDate)}
-		modified := lastWritten(ix, svc)
-		if t, ok := listing.Checked(svc.AssuredDate, modified); ok {
-			ls.Checked = t.In(ukTime).Format("2 January 2006")
-		}
-		ls.Stale = !strings.EqualFold(svc.Status, "defunct") && listing.Stale(svc.AssuredDate, modified, now, 0)
+		stale, since := s.staleness(ix, svc, now)
+		ls.Checked = freshDate(since)
+		ls.Stale = stale && !strings.EqualFold(svc.Status, "defunct")
 		po.Services = append(po.Services, ls)
 	}
 	slices.SortFunc(po.Services, func(a, b ListingStatus) int {
 		return strings.Compare(strings.ToLower(a.Name), strings.ToLower(b.Name))
 	})
 	return po, nil
-}
-
-// lastWritten is when the service's listing was last written: its
-// last_modified, or else the newest HSDS metadata row about it (its
-// import), as listing.StaleServices counts.
-func lastWritten(ix *directory.Index, svc *directory.Service) string {
-	if _, ok := listing.ParseDate(svc.LastModified); ok {
-		return svc.LastModified
-	}
-	var newest time.Time
-	for _, m := range ix.Metadata(svc.ID) {
-		if t, ok := listing.ParseDate(m.LastActionDate); ok && t.After(newest) {
-			newest = t
-		}
-	}
-	if newest.IsZero() {
-		return ""
-	}
-	return newest.Format(time.RFC3339Nano)
 }
 
 // mayEditService reports whether the signed-in user of r may edit the
