@@ -1,12 +1,17 @@
 // Command throughcare runs the Throughcare directory: the web site, the Open
-// Referral API, and the commands that migrate, import and export its data.
+// Referral API, and the commands that migrate, import and export its data
+// and look after its accounts.
 //
-//	throughcare serve    serve the web site and API
-//	throughcare demo     load the fictional demo directory and serve it
-//	throughcare migrate  bring the database schema and taxonomy up to date
-//	throughcare import   import an HSDS, ORUK or CSV datapackage file
-//	throughcare export   export the directory as HSDS JSON, ndjson or CSV
-//	throughcare version  print the version
+//	throughcare serve      serve the web site and API
+//	throughcare demo       load the fictional demo directory and serve it
+//	throughcare migrate    bring the database schema and taxonomy up to date
+//	throughcare import     import an HSDS, ORUK or CSV datapackage file
+//	throughcare export     export the directory as HSDS JSON, ndjson or CSV
+//	throughcare user add   create an account (the first administrator, or anyone)
+//	throughcare audit      check the audit log's hash chain
+//	throughcare reminders  e-mail providers about listings not confirmed lately
+//	throughcare digest     e-mail subscribers the week's new and changed services
+//	throughcare version    print the version
 package main
 
 import (

@@ -151,14 +151,6 @@ func (g *graph) dataset(ds *directory.Dataset) *directory.Dataset {
 	return out
 }
 
-// Subgraph returns a copy of the records of ds that make up the listing of
-// service serviceID with the given locations (see Draft for what hangs
-// under what). It is empty if ds has no such service and none of the
-// locations.
-func Subgraph(ds *directory.Dataset, serviceID string, locationIDs []string) *directory.Dataset {
-	return collect(ds, serviceID, locationIDs).dataset(ds)
-}
-
 // Removed returns, by HSDS table name, the ids of the stored records in
 // old that publishing draft next over service serviceID deletes: every
 // record hanging under the service, and every record hanging under a

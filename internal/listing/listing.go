@@ -61,11 +61,6 @@ const (
 	StatusWithdrawn Status = "withdrawn"
 )
 
-// Statuses lists every status.
-func Statuses() []Status {
-	return []Status{StatusPending, StatusApproved, StatusRejected, StatusPublished, StatusWithdrawn}
-}
-
 // Live reports whether a change in status s was written to the directory.
 func (s Status) Live() bool { return s == StatusApproved || s == StatusPublished }
 

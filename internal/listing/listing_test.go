@@ -579,14 +579,6 @@ func TestSubscription(t *testing.T) {
 			t.Errorf("%+v.Validate() names %q, want %q", c.s, got, c.field)
 		}
 	}
-	s := Subscription{AreaCode: "E07000138", ServiceTypeID: term}
-	if !s.Matches([]string{"E12000004", "E07000138"}, []string{term}) || s.Matches([]string{"E07000138"}, nil) || s.Matches(nil, []string{term}) {
-		t.Error("Matches wants both the area and the type")
-	}
-	area := Subscription{AreaCode: "E07000138"}
-	if !area.Matches([]string{"E07000138"}, nil) {
-		t.Error("an area subscription matches any type")
-	}
 }
 
 func TestVocabularyValidates(t *testing.T) {

@@ -2,7 +2,6 @@ package listing
 
 import (
 	"regexp"
-	"slices"
 	"time"
 
 	"throughcare/internal/apperr"
@@ -38,11 +37,4 @@ func (s *Subscription) Validate() error {
 		return apperr.Field("service_type_id", "%q is not a taxonomy term id", s.ServiceTypeID)
 	}
 	return nil
-}
-
-// Matches reports whether a service covering the areas areaCodes and
-// tagged with the taxonomy terms termIDs is news for s.
-func (s *Subscription) Matches(areaCodes, termIDs []string) bool {
-	return (s.AreaCode == "" || slices.Contains(areaCodes, s.AreaCode)) &&
-		(s.ServiceTypeID == "" || slices.Contains(termIDs, s.ServiceTypeID))
 }

@@ -899,17 +899,6 @@ func (d *DB) LastDigest(ctx context.Context, userID string) (time.Time, error) {
 	return parseTime(at)
 }
 
-// MarkDigestSent records that user userID was sent a digest at at. It
-// returns an Invalid error for an unknown user.
-func (d *DB) MarkDigestSent(ctx context.Context, userID string, at time.Time) error {
-	_, err := d.db.ExecContext(ctx, `/* MarkDigestSent */ INSERT INTO digest_state (user_id, last_digest_at) VALUES ($1, $2)
-ON CONFLICT (user_id) DO UPDATE SET last_digest_at = excluded.last_digest_at`, userID, formatTime(at))
-	if err != nil {
-		return fmt.Errorf("store: mark digest sent: %w", d.dialect.translate(err))
-	}
-	return nil
-}
-
 // listingEvent fills in ev for an action on change ch and validates it.
 func listingEvent(ev audit.Event, action audit.Action, ch *listing.Change, now time.Time, det map[string]any) (audit.Event, error) {
 	ev.Action, ev.RecordType, ev.RecordID = action, "service", ch.ServiceID

@@ -602,8 +602,8 @@ func TestSubscriptions(t *testing.T) {
 			t.Errorf("LastDigest before any = %v, %v", last, err)
 		}
 		for _, at := range []time.Time{w.now, w.now.Add(7 * 24 * time.Hour)} {
-			if err := db.MarkDigestSent(ctx, w.providerB.ID, at); err != nil {
-				t.Fatal(err)
+			if ok, err := db.ClaimDigest(ctx, w.providerB.ID, at, 7*24*time.Hour); err != nil || !ok {
+				t.Fatalf("ClaimDigest at %v = %v, %v", at, ok, err)
 			}
 			if last, err := db.LastDigest(ctx, w.providerB.ID); err != nil || !last.Equal(at) {
 				t.Errorf("LastDigest = %v, %v; want %v", last, err, at)

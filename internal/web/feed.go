@@ -37,7 +37,7 @@ func (s *Server) feedRoutes(mux *http.ServeMux) {
 // newsFilter narrows news of services to those whose service area covers
 // Area (a GSS code) and that are of the service type TypeID (a term of the
 // service-type taxonomy, which takes in its narrower types). Empty fields
-// do not filter. A listing.Subscription is one.
+// do not filter. Subscribers' filters are built from their listing.Subscription.
 type newsFilter struct {
 	Area   string
 	TypeID string
