@@ -190,16 +190,12 @@ func (s *Server) assure(r *http.Request, id, email string, ev audit.Event) error
 		return errNoAccounts
 	}
 	ev.RecordType, ev.RecordID = "service", id
-	if err := s.cfg.DB.AssureService(r.Context(), id, email, s.now(), ev); err != nil {
+	if err := s.cfg.DB.AssureService(r.Context(), id, email, s.now().In(ukTime), ev); err != nil {
 		return err
 	}
-	if s.cfg.DirectoryChanged != nil {
-		if err := s.cfg.DirectoryChanged(r.Context()); err != nil {
-			// The confirmation is stored; the index catches up at its
-			// next reload.
-			s.log.ErrorContext(r.Context(), "reload the directory after an assurance", "service", id, "err", err)
-		}
-	}
+	// The confirmation is stored; should the reload fail, the index
+	// catches up at its next one.
+	s.directoryChanged(r.Context())
 	return nil
 }
 

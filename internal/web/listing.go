@@ -302,7 +302,7 @@ func (s *Server) directoryChanged(ctx context.Context) {
 		return
 	}
 	if err := s.cfg.DirectoryChanged(ctx); err != nil {
-		s.log.ErrorContext(ctx, "reloading the directory after a listing change failed", "err", err)
+		s.log.ErrorContext(ctx, "reloading the directory after a change failed", "err", err)
 	}
 }
 
