@@ -102,6 +102,10 @@ func (p *Page) layout() *Page { return p }
 // pageData is any page's data: a struct embedding Page.
 type pageData interface{ layout() *Page }
 
+// rendered, when set (by the package's tests), is told the name of every
+// page rendered.
+var rendered func(name string)
+
 var bufPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 
 // render executes the named page into a buffer and, only if that succeeds,
@@ -121,6 +125,9 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name
 	defer bufPool.Put(buf)
 	if err := t.ExecuteTemplate(buf, "layout", data); err != nil {
 		return fmt.Errorf("web: rendering page %s: %w", name, err)
+	}
+	if rendered != nil {
+		rendered(name)
 	}
 	h := w.Header()
 	h.Set("Content-Type", "text/html; charset=utf-8")
