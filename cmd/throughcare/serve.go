@@ -241,6 +241,11 @@ func serve(ctx context.Context, e env, db *store.DB, sf serveFlags) error {
 	if err != nil {
 		return err
 	}
+	if sc.secretKey != nil {
+		if err := db.SetSecretKey(sc.secretKey); err != nil {
+			return err
+		}
+	}
 	if err := sf.fresh.resolve(); err != nil {
 		return err
 	}

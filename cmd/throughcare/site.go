@@ -12,12 +12,14 @@ import (
 	"throughcare/internal/account"
 	"throughcare/internal/apperr"
 	"throughcare/internal/mail"
+	"throughcare/internal/seal"
 )
 
 // siteFlags configure what the signed-in side of the site needs: its public
-// address, the key for signed links, sessions and e-mail.
+// address, the keys for signed links and for secrets at rest, sessions and
+// e-mail.
 type siteFlags struct {
-	baseURL, linkKey                 *string
+	baseURL, linkKey, secretKey      *string
 	sessionIdle, sessionMaxAge       *string
 	smtpHost, smtpPort, smtpTLS      *string
 	smtpUser, smtpPassword, mailFrom *string
@@ -27,6 +29,7 @@ func addSiteFlags(fs *flag.FlagSet, e env) *siteFlags {
 	return &siteFlags{
 		baseURL:       stringFlag(fs, e, "base-url", "", "the site's public address for links in e-mails, e.g. https://throughcare.example (default: the listening address)"),
 		linkKey:       secretFlag(fs, e, "link-key", "secret of at least 32 bytes that signs e-mailed links; without it a random one is made at start and links die with the process"),
+		secretKey:     secretFlag(fs, e, "secret-key", "secret of at least 32 bytes that encrypts second-factor secrets in the database; keep it, or those users must set up their second factor again"),
 		sessionIdle:   stringFlag(fs, e, "session-idle", "30m", "end a session unused for this long"),
 		sessionMaxAge: stringFlag(fs, e, "session-max-age", "12h", "end every session this long after sign-in"),
 		smtpHost:      stringFlag(fs, e, "smtp-host", "", "mail server to send e-mail through (empty: e-mails are logged, without their bodies, not sent)"),
@@ -54,6 +57,7 @@ type siteConfig struct {
 	baseURL                    string
 	secure                     bool
 	linkKey                    []byte
+	secretKey                  []byte // nil: store second-factor secrets unencrypted
 	sessionIdle, sessionMaxAge time.Duration
 	mailer                     mail.Mailer
 }
@@ -81,6 +85,14 @@ func (sf *siteFlags) resolve(listenURL string, log *slog.Logger) (siteConfig, er
 		c.linkKey = make([]byte, 32)
 		rand.Read(c.linkKey)
 		log.Warn("no --link-key set: e-mailed links (password resets, listing reminders) stop working when the server restarts")
+	}
+	if *sf.secretKey != "" {
+		c.secretKey = []byte(*sf.secretKey)
+		if len(c.secretKey) < seal.KeyMinLength {
+			return c, apperr.Field("secret-key", "must be at least %d bytes", seal.KeyMinLength)
+		}
+	} else {
+		log.Warn("no --secret-key set: second-factor secrets are stored in the database unencrypted")
 	}
 	for _, d := range []struct {
 		name string

@@ -218,8 +218,8 @@ func (u *User) Validate() error {
 	return nil
 }
 
-// Credentials are a user's secrets, kept apart from User. Storage should
-// encrypt TOTPSecret at rest.
+// Credentials are a user's secrets, kept apart from User. Storage seals
+// TOTPSecret at rest when it has a key (store.DB.SetSecretKey).
 type Credentials struct {
 	UserID       string
 	PasswordHash string // PHC string from HashPassword; empty for single-sign-on-only users

@@ -261,6 +261,9 @@ SELECT password_hash, totp_secret, totp_last_step, recovery_hashes, failed_count
 	if err != nil {
 		return account.Credentials{}, fmt.Errorf("store: credentials: %w", notFound(err, "user"))
 	}
+	if c.TOTPSecret, err = d.openSecret(c.TOTPSecret, userID); err != nil {
+		return account.Credentials{}, err
+	}
 	if c.RecoveryHashes, err = decodeRecoveryHashes(recovery); err != nil {
 		return account.Credentials{}, fmt.Errorf("store: credentials: %w", err)
 	}

@@ -14,6 +14,7 @@ import (
 
 	"throughcare/internal/apperr"
 	"throughcare/internal/audit"
+	"throughcare/internal/seal"
 )
 
 // A user's secrets live in the credential table, one row per user, written
@@ -22,10 +23,12 @@ import (
 // record exist together or not at all; a bad event (one that fails
 // audit.Event.Validate) is refused before anything is written.
 //
-// The TOTP secret is stored as it is, not encrypted: the store has no
-// encryption key of its own yet. A copy of the database therefore lets its
-// holder generate second-factor codes, though not learn passwords, which
-// are argon2id hashes, nor recovery codes, which are SHA-256 hashes.
+// The TOTP secret is sealed (AES-256-GCM, package seal, bound to the user's
+// id) when the server has a secret key (DB.SetSecretKey), so that a copy of
+// the database alone cannot generate second-factor codes. Without a key it
+// is stored as it is, and secrets stored so are read either way; each is
+// sealed the next time it is set with a key. Passwords are argon2id hashes
+// and recovery codes SHA-256 hashes, so neither can be read back.
 //
 // Lock-out is kept here rather than in memory so that it survives a restart
 // and holds across every node sharing the database; account.Limiter
@@ -263,7 +266,7 @@ func (d *DB) SetTOTP(ctx context.Context, userID, secret string, recoveryHashes 
 	return d.withTx(ctx, func(tx *sql.Tx) error {
 		if err := execUser(ctx, tx, userID, "set TOTP", `/* SetTOTP */
 UPDATE credential SET totp_secret = $1, recovery_hashes = $2 WHERE user_id = $3`,
-			secret, encodeRecoveryHashes(recoveryHashes), userID); err != nil {
+			d.sealSecret(secret, userID), encodeRecoveryHashes(recoveryHashes), userID); err != nil {
 			return err
 		}
 		_, err := d.appendAudit(ctx, tx, ev)
@@ -409,4 +412,41 @@ func decodeRecoveryHashes(s string) ([][]byte, error) {
 		out = append(out, b)
 	}
 	return out, nil
+}
+
+// SetSecretKey makes the store seal TOTP secrets under key from now on (see
+// package seal), and open the sealed ones it reads. The error is an Invalid
+// one naming "secret_key" for a key that is too short.
+func (d *DB) SetSecretKey(key []byte) error {
+	s, err := seal.New(key)
+	if err != nil {
+		return err
+	}
+	d.sealer = s
+	return nil
+}
+
+// sealSecret seals a TOTP secret for userID, or leaves it as it is when the
+// store has no key.
+func (d *DB) sealSecret(secret, userID string) string {
+	if d.sealer == nil {
+		return secret
+	}
+	return d.sealer.Seal(secret, "totp:"+userID)
+}
+
+// openSecret reverses sealSecret. A sealed secret with no key, or under
+// another key, is an error saying so.
+func (d *DB) openSecret(stored, userID string) (string, error) {
+	if !seal.IsSealed(stored) {
+		return stored, nil
+	}
+	if d.sealer == nil {
+		return "", errors.New("store: the TOTP secret is sealed, and the server was started without the secret key (THROUGHCARE_SECRET_KEY)")
+	}
+	secret, err := d.sealer.Open(stored, "totp:"+userID)
+	if err != nil {
+		return "", fmt.Errorf("store: the TOTP secret of user %s: %w (is THROUGHCARE_SECRET_KEY the key it was sealed with?)", userID, err)
+	}
+	return secret, nil
 }

@@ -18,3 +18,10 @@ func LoadListing(ctx context.Context, d *DB, draft listing.Draft) (*directory.Da
 	})
 	return ds, err
 }
+
+// StoredTOTPSecret returns the totp_secret column of userID as stored.
+func StoredTOTPSecret(ctx context.Context, d *DB, userID string) (string, error) {
+	var s string
+	err := d.db.QueryRowContext(ctx, `SELECT totp_secret FROM credential WHERE user_id = $1`, userID).Scan(&s)
+	return s, err
+}

@@ -19,6 +19,7 @@ import (
 	_ "modernc.org/sqlite"             // registers the "sqlite" driver
 
 	"throughcare/internal/apperr"
+	"throughcare/internal/seal"
 )
 
 // DB is a Throughcare database, SQLite or PostgreSQL.
@@ -29,6 +30,9 @@ type DB struct {
 
 	// Now returns the current time; tests replace it to fix the clock.
 	Now func() time.Time
+
+	// sealer, when set by SetSecretKey, seals TOTP secrets at rest.
+	sealer *seal.Sealer
 }
 
 // DefaultDSN is where the embedded database lives unless told otherwise.
