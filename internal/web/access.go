@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"net/url"
+	"path"
 	"strings"
 
 	"throughcare/internal/account"
@@ -116,12 +117,23 @@ func signInURL(r *http.Request) string {
 
 // safeNext returns next if it is a path on this site to return to after
 // signing in, and "/" otherwise, so that a crafted link cannot send a user
-// who has just signed in to another site.
+// who has just signed in to another site. A backslash is refused anywhere
+// (browsers read it as a slash), as is anything that, once
+// http.Redirect has cleaned its dot segments, would start with two
+// slashes.
 func safeNext(next string) string {
-	if next == "" || !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") || strings.ContainsAny(next, "\r\n") {
+	if next == "" || !strings.HasPrefix(next, "/") || strings.ContainsAny(next, "\\\r\n") {
 		return "/"
 	}
-	if u, err := url.Parse(next); err != nil || u.IsAbs() || u.Host != "" {
+	u, err := url.Parse(next)
+	if err != nil || u.IsAbs() || u.Host != "" || u.Opaque != "" {
+		return "/"
+	}
+	if p, err := url.PathUnescape(u.Path); err != nil || strings.Contains(p, "\\") {
+		return "/"
+	}
+	clean := path.Clean(u.Path)
+	if strings.HasPrefix(u.Path, "//") || strings.HasPrefix(clean, "//") {
 		return "/"
 	}
 	return next

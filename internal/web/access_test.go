@@ -315,6 +315,11 @@ func TestSafeNext(t *testing.T) {
 		"https://evil.example/": "/",
 		"javascript:alert(1)":   "/",
 		"/a\r\nSet-Cookie: x":   "/",
+		"/a/../\\evil.example":  "/",
+		"/a/..//evil.example":   "/a/..//evil.example", // cleaned by http.Redirect to /evil.example, on this site
+		"/%5Cevil.example":      "/",
+		"/a/%5c../x":            "/",
+		"/services/x/../y":      "/services/x/../y",
 	} {
 		if got := safeNext(in); got != want {
 			t.Errorf("safeNext(%q) = %q, want %q", in, got, want)
