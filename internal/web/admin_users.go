@@ -541,6 +541,11 @@ func (s *Server) unlockUser(w http.ResponseWriter, r *http.Request) error {
 	if err := s.cfg.DB.UnlockUser(r.Context(), id, s.auditEvent(r, audit.UserUnlocked, "")); err != nil {
 		return err
 	}
+	// This server's throttle forgets the address's failures too, so the
+	// person can sign in at once, as the banner says.
+	if u, err := s.cfg.DB.User(r.Context(), id); err == nil && s.auth != nil {
+		s.auth.limiter.Unlock(u.Email)
+	}
 	return adminRedirect(w, r, "/admin/users/"+id, "unlocked")
 }
 
