@@ -283,7 +283,7 @@ func serve(ctx context.Context, e env, db *store.DB, sf serveFlags) error {
 	mux.Handle("/", site)
 
 	srv := &http.Server{
-		Handler:           accessLog(log, baseline(mux)),
+		Handler:           web.BehindProxies(sc.proxies, accessLog(log, baseline(mux))),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      2 * time.Minute,
@@ -338,7 +338,7 @@ func baseline(next http.Handler) http.Handler {
 		h.Set("X-Content-Type-Options", "nosniff")
 		h.Set("Referrer-Policy", "same-origin")
 		h.Set("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'")
-		if r.TLS != nil {
+		if web.IsHTTPS(r) {
 			h.Set("Strict-Transport-Security", "max-age=63072000; includeSubDomains")
 		}
 		cop.Handler(next).ServeHTTP(w, r)

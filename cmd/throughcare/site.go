@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"log/slog"
+	"net/netip"
 	"net/url"
 	"strconv"
 	"time"
@@ -13,6 +14,7 @@ import (
 	"throughcare/internal/apperr"
 	"throughcare/internal/mail"
 	"throughcare/internal/seal"
+	"throughcare/internal/web"
 )
 
 // siteFlags configure what the signed-in side of the site needs: its public
@@ -23,21 +25,23 @@ type siteFlags struct {
 	sessionIdle, sessionMaxAge       *string
 	smtpHost, smtpPort, smtpTLS      *string
 	smtpUser, smtpPassword, mailFrom *string
+	trustedProxies                   *string
 }
 
 func addSiteFlags(fs *flag.FlagSet, e env) *siteFlags {
 	return &siteFlags{
-		baseURL:       stringFlag(fs, e, "base-url", "", "the site's public address for links in e-mails, e.g. https://throughcare.example (default: the listening address)"),
-		linkKey:       secretFlag(fs, e, "link-key", "secret of at least 32 bytes that signs e-mailed links; without it a random one is made at start and links die with the process"),
-		secretKey:     secretFlag(fs, e, "secret-key", "secret of at least 32 bytes that encrypts second-factor secrets in the database; keep it, or those users must set up their second factor again"),
-		sessionIdle:   stringFlag(fs, e, "session-idle", "30m", "end a session unused for this long"),
-		sessionMaxAge: stringFlag(fs, e, "session-max-age", "12h", "end every session this long after sign-in"),
-		smtpHost:      stringFlag(fs, e, "smtp-host", "", "mail server to send e-mail through (empty: e-mails are logged, without their bodies, not sent)"),
-		smtpPort:      stringFlag(fs, e, "smtp-port", "587", "mail server port"),
-		smtpTLS:       stringFlag(fs, e, "smtp-tls", "starttls", "how to protect the mail connection: starttls, tls or none (none only for a relay on this machine)"),
-		smtpUser:      stringFlag(fs, e, "smtp-user", "", "mail server user name (empty: no authentication)"),
-		smtpPassword:  secretFlag(fs, e, "smtp-password", "mail server password"),
-		mailFrom:      stringFlag(fs, e, "mail-from", "Throughcare <noreply@localhost>", "sender of e-mails"),
+		baseURL:        stringFlag(fs, e, "base-url", "", "the site's public address for links in e-mails, e.g. https://throughcare.example (default: the listening address)"),
+		linkKey:        secretFlag(fs, e, "link-key", "secret of at least 32 bytes that signs e-mailed links; without it a random one is made at start and links die with the process"),
+		secretKey:      secretFlag(fs, e, "secret-key", "secret of at least 32 bytes that encrypts second-factor secrets in the database; keep it, or those users must set up their second factor again"),
+		sessionIdle:    stringFlag(fs, e, "session-idle", "30m", "end a session unused for this long"),
+		sessionMaxAge:  stringFlag(fs, e, "session-max-age", "12h", "end every session this long after sign-in"),
+		smtpHost:       stringFlag(fs, e, "smtp-host", "", "mail server to send e-mail through (empty: e-mails are logged, without their bodies, not sent)"),
+		smtpPort:       stringFlag(fs, e, "smtp-port", "587", "mail server port"),
+		smtpTLS:        stringFlag(fs, e, "smtp-tls", "starttls", "how to protect the mail connection: starttls, tls or none (none only for a relay on this machine)"),
+		smtpUser:       stringFlag(fs, e, "smtp-user", "", "mail server user name (empty: no authentication)"),
+		smtpPassword:   secretFlag(fs, e, "smtp-password", "mail server password"),
+		mailFrom:       stringFlag(fs, e, "mail-from", "Throughcare <noreply@localhost>", "sender of e-mails"),
+		trustedProxies: stringFlag(fs, e, "trusted-proxies", "", "addresses or CIDR prefixes of the reverse proxies in front of the server, whose X-Forwarded-For and X-Forwarded-Proto headers are believed (e.g. 10.0.0.0/8)"),
 	}
 }
 
@@ -60,6 +64,7 @@ type siteConfig struct {
 	secretKey                  []byte // nil: store second-factor secrets unencrypted
 	sessionIdle, sessionMaxAge time.Duration
 	mailer                     mail.Mailer
+	proxies                    []netip.Prefix
 }
 
 // resolve checks the flags and builds the configuration. listenURL is the
@@ -107,6 +112,9 @@ func (sf *siteFlags) resolve(listenURL string, log *slog.Logger) (siteConfig, er
 	}
 	if c.sessionIdle > c.sessionMaxAge {
 		return c, apperr.Field("session-idle", "%v is longer than --session-max-age %v", c.sessionIdle, c.sessionMaxAge)
+	}
+	if c.proxies, err = web.ParseProxies(*sf.trustedProxies); err != nil {
+		return c, err
 	}
 	if *sf.smtpHost == "" {
 		c.mailer = &mail.Log{Logger: log}

@@ -47,6 +47,7 @@ func TestSiteFlags(t *testing.T) {
 		{[]string{"--session-idle", "13h"}, "session-idle"},
 		{[]string{"--smtp-host", "mail.example", "--smtp-port", "x"}, "smtp-port"},
 		{[]string{"--smtp-host", "mail.example", "--smtp-tls", "maybe"}, "smtp-tls"},
+		{[]string{"--trusted-proxies", "10.0.0.0/8,proxy.internal"}, "trusted-proxies"},
 	} {
 		_, err := parse(nil, bad.args...)
 		if fe, ok := errors.AsType[*apperr.FieldError](err); !ok || fe.Field != bad.field {

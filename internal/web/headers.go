@@ -50,16 +50,16 @@ func tilesSource(template string) (string, error) {
 }
 
 // securityHeaders sets the headers every response carries. HSTS is sent only
-// on requests that arrived over TLS: sent over plain HTTP it would be
-// ignored, and a development server on localhost must not pin itself to
-// HTTPS.
+// on requests that arrived over HTTPS (to this server or to a trusted proxy
+// in front of it): sent over plain HTTP it would be ignored, and a
+// development server on localhost must not pin itself to HTTPS.
 func securityHeaders(next http.Handler, csp string) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h := w.Header()
 		h.Set("Content-Security-Policy", csp)
 		h.Set("X-Content-Type-Options", "nosniff")
 		h.Set("Referrer-Policy", "same-origin")
-		if r.TLS != nil {
+		if IsHTTPS(r) {
 			h.Set("Strict-Transport-Security", "max-age=63072000; includeSubDomains")
 		}
 		next.ServeHTTP(w, r)

@@ -135,9 +135,9 @@ func (s *Server) auditEvent(r *http.Request, action audit.Action, detail string)
 	return ev
 }
 
-// clientIP is the address the request came from. Behind a reverse proxy
-// this is the proxy's; the server does not trust forwarding headers it
-// cannot verify.
+// clientIP is the address the request came from: the visitor's, or behind
+// a reverse proxy the one the proxy reports, when the proxy is trusted (see
+// BehindProxies).
 func clientIP(r *http.Request) string {
 	ap, err := netip.ParseAddrPort(r.RemoteAddr)
 	if err != nil {
