@@ -246,6 +246,11 @@ func serve(ctx context.Context, e env, db *store.DB, sf serveFlags) error {
 			return err
 		}
 	}
+	if n, err := db.UnreadableTOTPSecrets(ctx); err != nil {
+		return err
+	} else if n > 0 {
+		log.Error("second-factor secrets cannot be opened with this --secret-key (or none is set); those people cannot give a code until it is the key they were stored with, or their second factor is reset with 'throughcare user reset-totp'", "users", n)
+	}
 	if err := sf.fresh.resolve(); err != nil {
 		return err
 	}

@@ -19,8 +19,40 @@ import (
 
 // runUser dispatches "throughcare user SUBCOMMAND".
 func runUser(ctx context.Context, e env, args []string) error {
-	subs := map[string]func(context.Context, env, []string) error{"add": runUserAdd}
-	return runSub(ctx, e, "user", args, subs, "  add    create a user (the first-run path for the first administrator)")
+	subs := map[string]func(context.Context, env, []string) error{"add": runUserAdd, "reset-totp": runUserResetTOTP}
+	return runSub(ctx, e, "user", args, subs, "  add         create a user (the first-run path for the first administrator)\n  reset-totp  turn off a user's second factor, for someone who has lost it")
+}
+
+// runUserResetTOTP turns off a user's second factor: the way back for
+// someone who has lost their authenticator and recovery codes, and for an
+// administrator, who cannot turn their own off on the site.
+func runUserResetTOTP(ctx context.Context, e env, args []string) error {
+	fs := newFlagSet(e, "user reset-totp", "",
+		"Turns off the second factor of the user with --email and deletes their recovery codes,\n"+
+			"recorded in the audit log. Administrators are asked to set it up again at their next\n"+
+			"sign-in; others may choose to.")
+	dsn := dbFlag(fs, e)
+	email := fs.String("email", "", "the user's e-mail address (required)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if *email == "" {
+		return fmt.Errorf("%w: --email is required", errUsage)
+	}
+	db, err := openDB(ctx, e, *dsn)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	u, err := db.UserByEmail(ctx, *email)
+	if err != nil {
+		return fmt.Errorf("--email: %w", err)
+	}
+	if err := db.DisableTOTP(ctx, u.ID, audit.Event{ActorRole: "system", Action: audit.UserTOTPDisabled, Detail: `{"via":"command line"}`}); err != nil {
+		return err
+	}
+	fmt.Fprintf(e.stderr, "second factor of %s turned off\n", u.Email)
+	return nil
 }
 
 // runSub runs one subcommand of a command that has several, printing the

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"throughcare/internal/account"
+	"throughcare/internal/audit"
 	"throughcare/internal/apperr"
 	"throughcare/internal/store"
 )
@@ -120,5 +121,40 @@ func TestUserAddAndAuditVerify(t *testing.T) {
 	out, _, err = runCmd(t, env, "audit", "verify")
 	if !errors.Is(err, errAuditBroken) || exitCode(err) != 1 || out != "audit log broken at event 2: its content does not match its hash\n" {
 		t.Errorf("tampered: %q, %v (exit %d)", out, err, exitCode(err))
+	}
+}
+
+func TestUserResetTOTP(t *testing.T) {
+	dsn := "sqlite:" + filepath.Join(t.TempDir(), "users.db")
+	env := map[string]string{"THROUGHCARE_DB": dsn, "THROUGHCARE_PASSWORD": "plum quarry lantern 47 wobble"}
+	out, _, err := runCmd(t, env, "user", "add", "--email", "admin@example.org", "--admin")
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := strings.TrimSpace(out)
+	ctx := context.Background()
+	db, err := store.Open(ctx, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	secret, _, _ := account.NewTOTP("admin@example.org")
+	if err := db.SetTOTP(ctx, id, secret, nil, audit.Event{Action: audit.UserTOTPEnabled}); err != nil {
+		t.Fatal(err)
+	}
+	if _, stderr, err := runCmd(t, env, "user", "reset-totp", "--email", "Admin@Example.org"); err != nil || !strings.Contains(stderr, "turned off") {
+		t.Fatalf("reset-totp: %q, %v", stderr, err)
+	}
+	if u, err := db.User(ctx, id); err != nil || u.TOTPEnabled {
+		t.Errorf("after reset-totp: %+v, %v; want no second factor", u, err)
+	}
+	if evs, err := db.AuditEvents(ctx, store.AuditFilter{Action: audit.UserTOTPDisabled, RecordID: id}); err != nil || len(evs) != 1 || evs[0].ActorRole != "system" {
+		t.Errorf("audit = %+v, %v", evs, err)
+	}
+	if _, _, err := runCmd(t, env, "user", "reset-totp", "--email", "nobody@example.org"); err == nil {
+		t.Error("reset-totp of an unknown address succeeded")
+	}
+	if _, _, err := runCmd(t, env, "user", "reset-totp"); err == nil {
+		t.Error("reset-totp without --email succeeded")
 	}
 }

@@ -225,6 +225,11 @@ type Credentials struct {
 	PasswordHash string // PHC string from HashPassword; empty for single-sign-on-only users
 	TOTPSecret   string // base32 secret from NewTOTP; empty if TOTP is not set up
 	TOTPLastStep int64  // last accepted step, for ValidateTOTP's replay check
+	// TOTPUnreadable is set when a second factor is set up but its secret
+	// cannot be opened (the server's secret key is missing or another
+	// one); TOTPSecret is then empty and no code can be accepted until an
+	// administrator resets the second factor.
+	TOTPUnreadable bool
 	// RecoveryHashes are the hashes of unused recovery codes.
 	RecoveryHashes [][]byte
 	// FailedCount is how many sign-in attempts have failed since the last

@@ -261,8 +261,12 @@ SELECT password_hash, totp_secret, totp_last_step, recovery_hashes, failed_count
 	if err != nil {
 		return account.Credentials{}, fmt.Errorf("store: credentials: %w", notFound(err, "user"))
 	}
-	if c.TOTPSecret, err = d.openSecret(c.TOTPSecret, userID); err != nil {
-		return account.Credentials{}, err
+	if secret, err := d.openSecret(c.TOTPSecret, userID); err != nil {
+		// The password and recovery codes still work; the unreadable
+		// secret is reported, not fatal, so the person can be helped.
+		c.TOTPSecret, c.TOTPUnreadable = "", true
+	} else {
+		c.TOTPSecret = secret
 	}
 	if c.RecoveryHashes, err = decodeRecoveryHashes(recovery); err != nil {
 		return account.Credentials{}, fmt.Errorf("store: credentials: %w", err)

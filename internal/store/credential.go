@@ -450,3 +450,25 @@ func (d *DB) openSecret(stored, userID string) (string, error) {
 	}
 	return secret, nil
 }
+
+// UnreadableTOTPSecrets returns how many second-factor secrets cannot be
+// opened with the store's secret key (or are sealed while it has none), so
+// that the server can say so at start.
+func (d *DB) UnreadableTOTPSecrets(ctx context.Context) (int, error) {
+	rows, err := d.db.QueryContext(ctx, `/* UnreadableTOTPSecrets */ SELECT user_id, totp_secret FROM credential WHERE totp_secret <> ''`)
+	if err != nil {
+		return 0, fmt.Errorf("store: read second-factor secrets: %w", err)
+	}
+	defer rows.Close()
+	n := 0
+	for rows.Next() {
+		var id, stored string
+		if err := rows.Scan(&id, &stored); err != nil {
+			return 0, fmt.Errorf("store: read second-factor secrets: %w", err)
+		}
+		if _, err := d.openSecret(stored, id); err != nil {
+			n++
+		}
+	}
+	return n, rows.Err()
+}

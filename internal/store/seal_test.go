@@ -47,12 +47,21 @@ func TestTOTPSecretsSealed(t *testing.T) {
 				t.Errorf("%s: TOTPSecret = %q, %v; want it in clear", u.Email, c.TOTPSecret, err)
 			}
 		}
-		// Another key cannot open it, and says why.
 		if err := db.SetSecretKey([]byte("some other key, also of 32 bytes or more")); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := db.Credentials(ctx, after.ID); err == nil || !strings.Contains(err.Error(), "THROUGHCARE_SECRET_KEY") {
-			t.Errorf("wrong key: %v, want an error naming the key", err)
+		// Another key cannot open it: the credentials still load (the
+		// password works) with the secret marked unreadable, and the
+		// store can count such secrets.
+		c, err := db.Credentials(ctx, after.ID)
+		if err != nil || c.TOTPSecret != "" || !c.TOTPUnreadable || c.PasswordHash == "" {
+			t.Errorf("wrong key: %+v, %v; want the secret marked unreadable", c, err)
+		}
+		if n, err := db.UnreadableTOTPSecrets(ctx); err != nil || n != 1 {
+			t.Errorf("UnreadableTOTPSecrets = %d, %v; want 1", n, err)
+		}
+		if c, err := db.Credentials(ctx, before.ID); err != nil || c.TOTPSecret != secret || c.TOTPUnreadable {
+			t.Errorf("a secret stored before any key: %+v, %v", c, err)
 		}
 	})
 }
