@@ -8,8 +8,8 @@ import (
 	"testing"
 
 	"throughcare/internal/account"
-	"throughcare/internal/audit"
 	"throughcare/internal/apperr"
+	"throughcare/internal/audit"
 	"throughcare/internal/store"
 )
 
