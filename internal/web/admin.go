@@ -90,50 +90,11 @@ func (s *Server) showAdmin(w http.ResponseWriter, r *http.Request) error {
 	return s.render(w, r, http.StatusOK, "admin", p)
 }
 
-// AdminForm holds the problems with a submitted administration form: the
-// list for the error summary, and the message to show beside each field,
-// keyed by the field's id.
-type AdminForm struct {
-	Errors []ErrorItem
-	Field  map[string]string
-}
-
-// add records a problem with the field whose input has id field; the
-// summary links to it. A field keeps its first problem only.
-func (f *AdminForm) add(field, msg string) {
-	f.addLinked(field, "#"+field, msg)
-}
-
-// addLinked is add with the summary linking to href, for fields whose
-// first input has an id of its own (a date's day, a radio's first option).
-func (f *AdminForm) addLinked(field, href, msg string) {
-	if _, dup := f.Field[field]; dup {
-		return
-	}
-	if f.Field == nil {
-		f.Field = map[string]string{}
-	}
-	f.Field[field] = msg
-	f.Errors = append(f.Errors, ErrorItem{Text: msg, Href: href})
-}
-
-// AdminFieldError is a field's id and the problem with it ("" for none).
-type AdminFieldError struct{ ID, Text string }
-
-// Err returns the problem with the field whose input has id field, for the
-// "admin-field-error" template.
-func (f AdminForm) Err(field string) AdminFieldError {
-	return AdminFieldError{ID: field, Text: f.Field[field]}
-}
-
-// failed reports whether any problem was recorded.
-func (f *AdminForm) failed() bool { return len(f.Errors) > 0 }
-
 // addError records err against a form field if it is a FieldError naming a
 // field that fields maps to an input id (with label naming it in the
 // message), and reports whether it did. Other errors are left to the
 // caller.
-func (f *AdminForm) addError(err error, fields map[string]adminField) bool {
+func (f *formErrors) addError(err error, fields map[string]adminField) bool {
 	fe, ok := errors.AsType[*apperr.FieldError](err)
 	if !ok {
 		return false

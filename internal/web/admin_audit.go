@@ -37,7 +37,7 @@ var auditActions = []audit.Action{
 // AdminAuditPage is the data of the audit log search.
 type AdminAuditPage struct {
 	Page
-	Form AdminForm
+	Form formErrors
 	// The filters as given.
 	Action, Actor, Record           string
 	SinceDay, SinceMonth, SinceYear string
@@ -110,7 +110,7 @@ func (s *Server) showAudit(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	if p.Form.failed() {
-		p.Title = "Error: " + p.Title
+		p.Title = errorTitle(p.Title)
 		return s.render(w, r, http.StatusBadRequest, "admin-audit", p)
 	}
 	f.Limit = auditPageSize + 1

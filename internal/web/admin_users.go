@@ -50,7 +50,7 @@ type AdminUserRow struct {
 // AdminNewUserPage is the data of the form adding a user.
 type AdminNewUserPage struct {
 	Page
-	Form          AdminForm
+	Form          formErrors
 	Name, Email   string
 	Organisations []Option
 	Roles         []Option
@@ -67,7 +67,7 @@ type AdminUserPage struct {
 	Self bool
 	// Done is the banner after a change.
 	Done AdminNotice
-	Form AdminForm
+	Form formErrors
 	// Memberships are the user's organisations, each with a choice of
 	// role (or removal).
 	Memberships []AdminMembership
@@ -184,7 +184,7 @@ func (s *Server) createUser(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	p.Title = "Error: " + p.Title
+	p.Title = errorTitle(p.Title)
 	p.Name, p.Email, p.Admin = name, email, admin
 
 	f := &p.Form
@@ -364,7 +364,7 @@ func (s *Server) userFormError(w http.ResponseWriter, r *http.Request, status in
 	if err != nil {
 		return err
 	}
-	p.Title = "Error: " + p.Title
+	p.Title = errorTitle(p.Title)
 	p.Form.addLinked(field, href, msg)
 	return s.render(w, r, status, "admin-user", p)
 }
@@ -430,7 +430,7 @@ func (s *Server) changeUserRoles(w http.ResponseWriter, r *http.Request) error {
 	}
 	if f.failed() {
 		// Show the form as it was sent.
-		p.Title = "Error: " + p.Title
+		p.Title = errorTitle(p.Title)
 		for i, m := range p.Memberships {
 			if v := r.PostForm.Get(m.Field); v != "" {
 				p.Memberships[i].Roles = roleOptions(account.Role(v))

@@ -35,10 +35,9 @@ type ReviewPage struct {
 	// Note is the reviewer's note as typed, kept when the page is shown
 	// again with a problem.
 	Note string
-	// Errors lists problems for the error summary; NoteError is the one
-	// beside the note.
-	Errors    []ErrorItem
-	NoteError string
+	// Errors holds the problems with the decision sent; the one with the
+	// note is shown beside it.
+	Errors formErrors
 }
 
 func (s *Server) showReviewQueue(w http.ResponseWriter, r *http.Request) error {
@@ -128,12 +127,11 @@ func (s *Server) decideReview(w http.ResponseWriter, r *http.Request, approve bo
 			if !strings.Contains(fe.Msg, "say why") {
 				msg = "Note: " + fe.Msg
 			}
-			p.NoteError = msg
-			p.Errors = append(p.Errors, ErrorItem{Text: msg, Href: "#review_note"})
+			p.Errors.add("review_note", msg)
 		} else {
-			p.Errors = append(p.Errors, ErrorItem{Text: msg})
+			p.Errors.add("", msg)
 		}
-		p.Title = "Error: " + p.Title
+		p.Title = errorTitle(p.Title)
 		return s.render(w, r, status, "review", p)
 	}
 	if approve {
