@@ -66,7 +66,7 @@ type AdminSection struct {
 // adminSections are the dashboard's entries, in the order shown. A new
 // administration page adds its entry here.
 var adminSections = []AdminSection{
-	{Href: "/admin/reviews", Title: "Listing changes to review", Description: "Changes providers have made to their listings, waiting for approval before they are published.", Action: account.ListingReview},
+	{Href: "/admin/reviews", Title: reviewQueueTitle, Description: "Changes providers have made to their listings, waiting for approval before they are published.", Action: account.ListingReview},
 	{Href: "/admin/users", Title: "Users", Description: "Add users, change their organisations and roles, disable or unlock accounts.", Action: account.UserManage},
 	{Href: "/admin/organisations", Title: "Organisations", Description: "Add organisations, link them to their directory listing and decide whose listing changes need review.", Action: account.OrgManage},
 	{Href: "/admin/audit", Title: "Audit log", Description: "Search the record of who did what, and check that it has not been tampered with.", Action: account.AuditRead},

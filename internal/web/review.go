@@ -40,6 +40,10 @@ type ReviewPage struct {
 	Errors formErrors
 }
 
+// reviewQueueTitle is the name of the queue of listing changes waiting
+// for review, wherever it is named.
+const reviewQueueTitle = "Listing changes to review"
+
 func (s *Server) showReviewQueue(w http.ResponseWriter, r *http.Request) error {
 	if s.cfg.DB == nil {
 		return errNoAccounts
@@ -57,7 +61,7 @@ func (s *Server) showReviewQueue(w http.ResponseWriter, r *http.Request) error {
 	for _, o := range orgs {
 		orgName[o.ID] = o.Name
 	}
-	p := &ReviewQueuePage{Page: Page{Title: "Listing changes to review"}}
+	p := &ReviewQueuePage{Page: Page{Title: reviewQueueTitle}}
 	for i, l := range s.changeLinks(ctx, s.index(), chs) {
 		l.Href = "/admin/reviews/" + url.PathEscape(l.ID)
 		p.Changes = append(p.Changes, ReviewItem{ChangeLink: l, Organisation: orgName[chs[i].OrgID]})
