@@ -70,7 +70,7 @@ var adminSections = []AdminSection{
 	{Href: "/admin/users", Title: "Users", Description: "Add users, change their organisations and roles, disable or unlock accounts.", Action: account.UserManage},
 	{Href: "/admin/organisations", Title: "Organisations", Description: "Add organisations, link them to their directory listing and decide whose listing changes need review.", Action: account.OrgManage},
 	{Href: "/admin/audit", Title: "Audit log", Description: "Search the record of who did what, and check that it has not been tampered with.", Action: account.AuditRead},
-	{Href: "/admin/freshness", Title: "Freshness report", Description: "Listings not confirmed as correct for too long, and when their providers were last reminded.", Action: account.FreshnessReport},
+	{Href: "/admin/freshness", Title: "Listings to confirm", Description: "Listings not confirmed as correct for too long, and when their providers were last reminded.", Action: account.FreshnessReport},
 }
 
 // AdminPage is the data of the administration dashboard.
@@ -142,8 +142,8 @@ type AdminNotice struct {
 
 // adminDone are the banners of ?done=WHAT after a change.
 var adminDone = map[string]AdminNotice{
-	"user-created":  {"User added. An e-mail with a link to set their password has been sent to them.", true},
-	"mail-failed":   {"User added, but the e-mail with a link to set their password could not be sent. Send them a new link below.", false},
+	"user-created":  {"User added. An email with a link to set their password has been sent to them.", true},
+	"mail-failed":   {"User added, but the email with a link to set their password could not be sent. Send them a new link below.", false},
 	"org-created":   {"Organisation added.", true},
 	"roles":         {"Organisations and roles saved.", true},
 	"roles-same":    {"Nothing changed: the organisations and roles are as they were.", true},
@@ -151,7 +151,7 @@ var adminDone = map[string]AdminNotice{
 	"disabled":      {"Account disabled. The user has been signed out everywhere and cannot sign in.", true},
 	"enabled":       {"Account enabled. The user can sign in again.", true},
 	"unlocked":      {"Account unlocked. The user can try signing in again at once.", true},
-	"link-sent":     {"An e-mail with a link to set a new password has been sent.", true},
+	"link-sent":     {"An email with a link to set a new password has been sent.", true},
 	"saved":         {"Changes saved.", true},
 	"nothing-saved": {"Nothing changed.", true},
 }

@@ -155,7 +155,7 @@ func (s *Server) auditFilter(r *http.Request, p *AdminAuditPage) (store.AuditFil
 		u, err := s.cfg.DB.UserByEmail(r.Context(), p.Actor)
 		switch {
 		case errors.Is(err, apperr.NotFound):
-			form.add("actor", "No user has the e-mail address "+p.Actor)
+			form.add("actor", "No user has the email address "+p.Actor)
 		case err != nil:
 			return f, err
 		default:
