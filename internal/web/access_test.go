@@ -443,9 +443,13 @@ func TestNavigationFitsTheRole(t *testing.T) {
 	} {
 		doc := parseHTML(t, body(t, f.request(t, persona, http.MethodGet, "/")))
 		listings := len(doc.Find(".govuk-service-navigation a[href=/provider]")) == 1
-		adminLink := len(doc.Find(".govuk-service-navigation a[href=/admin]")) == 1
+		links := doc.Find(".govuk-service-navigation a[href=/admin]")
+		adminLink := len(links) == 1
 		if listings != want[0] || adminLink != want[1] {
 			t.Errorf("%s: listings link %v, admin link %v; want %v, %v", persona, listings, adminLink, want[0], want[1])
+		}
+		if adminLink && links[0].Text() != "Administration" {
+			t.Errorf("%s: administration link says %q", persona, links[0].Text())
 		}
 	}
 }

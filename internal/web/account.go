@@ -155,7 +155,7 @@ func (a *auth) signOutEverywhere(w http.ResponseWriter, r *http.Request) error {
 // PasswordPage changes the signed-in user's password.
 type PasswordPage struct {
 	Page
-	Errors                                        problems
+	Errors                                        formErrors
 	CurrentPassword, NewPassword, ConfirmPassword Field
 }
 
@@ -185,17 +185,17 @@ func (a *auth) changePassword(w http.ResponseWriter, r *http.Request) error {
 		p.Errors.field(&p.CurrentPassword, "Enter your current password")
 	}
 	hash := checkNewPassword(&p.Errors, &p.NewPassword, &p.ConfirmPassword, password, again, u.Email)
-	if len(p.Errors) == 0 && password == current {
+	if !p.Errors.failed() && password == current {
 		p.Errors.field(&p.NewPassword, "Your new password must be different from your current one")
 	}
 	status := http.StatusBadRequest
-	if len(p.Errors) == 0 {
+	if !p.Errors.failed() {
 		var err error
 		if status, err = a.checkCurrentPassword(w, r, u, &p.Errors, &p.CurrentPassword, current); err != nil {
 			return err
 		}
 	}
-	if len(p.Errors) > 0 {
+	if p.Errors.failed() {
 		p.Title = p.Errors.title(p.Title)
 		noStore(w)
 		return a.render(w, r, status, "account-password", p)
@@ -220,7 +220,7 @@ func (a *auth) changePassword(w http.ResponseWriter, r *http.Request) error {
 // borrowed session cannot be used to guess the password; while the account
 // is locked the password is not checked at all. It returns the status to
 // answer with when there is a problem.
-func (a *auth) checkCurrentPassword(w http.ResponseWriter, r *http.Request, u *account.User, p *problems, field *Field, password string) (int, error) {
+func (a *auth) checkCurrentPassword(w http.ResponseWriter, r *http.Request, u *account.User, p *formErrors, field *Field, password string) (int, error) {
 	ip := clientIP(r)
 	cred, err := a.cfg.DB.Credentials(r.Context(), u.ID)
 	if err != nil {
@@ -271,7 +271,7 @@ func totpSetupPurpose(userID string) string { return "totp-enrol:" + userID }
 // to type instead, and a field for the first code.
 type TOTPEnrolPage struct {
 	Page
-	Errors problems
+	Errors formErrors
 	// Required says the user is an administrator, who must set it up
 	// before using anything else.
 	Required bool
@@ -290,7 +290,7 @@ type TOTPEnrolPage struct {
 // turn it off (which administrators do not get).
 type TOTPPage struct {
 	Page
-	Errors        problems
+	Errors        formErrors
 	Admin         bool
 	RecoveryCodes int
 	Password      Field
@@ -408,7 +408,7 @@ func (a *auth) enrolTOTP(w http.ResponseWriter, r *http.Request) error {
 		if p, err = a.newEnrolPage(u, next, ""); err != nil {
 			return err
 		}
-		p.Errors = problems{{Text: "This set-up page timed out. Scan the new QR code, or type in the new key, and enter the code it gives", Href: "#code"}}
+		p.Errors = formErrors{Errors: []ErrorItem{{Text: "This set-up page timed out. Scan the new QR code, or type in the new key, and enter the code it gives", Href: "#code"}}}
 		p.Title = p.Errors.title(p.Title)
 		return a.render(w, r, http.StatusBadRequest, "totp-enrol", p)
 	}
@@ -430,7 +430,7 @@ func (a *auth) enrolTOTP(w http.ResponseWriter, r *http.Request) error {
 			p.Errors.field(&p.Code, "The code is not correct. Check your phone's clock is set automatically, and enter the code the app shows now")
 		}
 	}
-	if len(p.Errors) > 0 {
+	if p.Errors.failed() {
 		p.Title = p.Errors.title(p.Title)
 		return a.render(w, r, http.StatusBadRequest, "totp-enrol", p)
 	}
@@ -473,7 +473,7 @@ func (a *auth) disableTOTP(w http.ResponseWriter, r *http.Request) error {
 	} else if status, err = a.checkCurrentPassword(w, r, u, &p.Errors, &p.Password, password); err != nil {
 		return err
 	}
-	if len(p.Errors) > 0 {
+	if p.Errors.failed() {
 		p.Title = p.Errors.title(p.Title)
 		noStore(w)
 		return a.render(w, r, status, "totp", p)

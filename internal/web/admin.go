@@ -66,11 +66,11 @@ type AdminSection struct {
 // adminSections are the dashboard's entries, in the order shown. A new
 // administration page adds its entry here.
 var adminSections = []AdminSection{
-	{Href: "/admin/reviews", Title: "Listing changes to review", Description: "Changes providers have made to their listings, waiting for approval before they are published.", Action: account.ListingReview},
+	{Href: "/admin/reviews", Title: reviewQueueTitle, Description: "Changes providers have made to their listings, waiting for approval before they are published.", Action: account.ListingReview},
 	{Href: "/admin/users", Title: "Users", Description: "Add users, change their organisations and roles, disable or unlock accounts.", Action: account.UserManage},
 	{Href: "/admin/organisations", Title: "Organisations", Description: "Add organisations, link them to their directory listing and decide whose listing changes need review.", Action: account.OrgManage},
 	{Href: "/admin/audit", Title: "Audit log", Description: "Search the record of who did what, and check that it has not been tampered with.", Action: account.AuditRead},
-	{Href: "/admin/freshness", Title: "Freshness report", Description: "Listings not confirmed as correct for too long, and when their providers were last reminded.", Action: account.FreshnessReport},
+	{Href: "/admin/freshness", Title: "Listings to confirm", Description: "Listings not confirmed as correct for too long, and when their providers were last reminded.", Action: account.FreshnessReport},
 }
 
 // AdminPage is the data of the administration dashboard.
@@ -90,50 +90,11 @@ func (s *Server) showAdmin(w http.ResponseWriter, r *http.Request) error {
 	return s.render(w, r, http.StatusOK, "admin", p)
 }
 
-// AdminForm holds the problems with a submitted administration form: the
-// list for the error summary, and the message to show beside each field,
-// keyed by the field's id.
-type AdminForm struct {
-	Errors []ErrorItem
-	Field  map[string]string
-}
-
-// add records a problem with the field whose input has id field; the
-// summary links to it. A field keeps its first problem only.
-func (f *AdminForm) add(field, msg string) {
-	f.addLinked(field, "#"+field, msg)
-}
-
-// addLinked is add with the summary linking to href, for fields whose
-// first input has an id of its own (a date's day, a radio's first option).
-func (f *AdminForm) addLinked(field, href, msg string) {
-	if _, dup := f.Field[field]; dup {
-		return
-	}
-	if f.Field == nil {
-		f.Field = map[string]string{}
-	}
-	f.Field[field] = msg
-	f.Errors = append(f.Errors, ErrorItem{Text: msg, Href: href})
-}
-
-// AdminFieldError is a field's id and the problem with it ("" for none).
-type AdminFieldError struct{ ID, Text string }
-
-// Err returns the problem with the field whose input has id field, for the
-// "admin-field-error" template.
-func (f AdminForm) Err(field string) AdminFieldError {
-	return AdminFieldError{ID: field, Text: f.Field[field]}
-}
-
-// failed reports whether any problem was recorded.
-func (f *AdminForm) failed() bool { return len(f.Errors) > 0 }
-
 // addError records err against a form field if it is a FieldError naming a
 // field that fields maps to an input id (with label naming it in the
 // message), and reports whether it did. Other errors are left to the
 // caller.
-func (f *AdminForm) addError(err error, fields map[string]adminField) bool {
+func (f *formErrors) addError(err error, fields map[string]adminField) bool {
 	fe, ok := errors.AsType[*apperr.FieldError](err)
 	if !ok {
 		return false
@@ -181,8 +142,8 @@ type AdminNotice struct {
 
 // adminDone are the banners of ?done=WHAT after a change.
 var adminDone = map[string]AdminNotice{
-	"user-created":  {"User added. An e-mail with a link to set their password has been sent to them.", true},
-	"mail-failed":   {"User added, but the e-mail with a link to set their password could not be sent. Send them a new link below.", false},
+	"user-created":  {"User added. An email with a link to set their password has been sent to them.", true},
+	"mail-failed":   {"User added, but the email with a link to set their password could not be sent. Send them a new link below.", false},
 	"org-created":   {"Organisation added.", true},
 	"roles":         {"Organisations and roles saved.", true},
 	"roles-same":    {"Nothing changed: the organisations and roles are as they were.", true},
@@ -190,7 +151,7 @@ var adminDone = map[string]AdminNotice{
 	"disabled":      {"Account disabled. The user has been signed out everywhere and cannot sign in.", true},
 	"enabled":       {"Account enabled. The user can sign in again.", true},
 	"unlocked":      {"Account unlocked. The user can try signing in again at once.", true},
-	"link-sent":     {"An e-mail with a link to set a new password has been sent.", true},
+	"link-sent":     {"An email with a link to set a new password has been sent.", true},
 	"saved":         {"Changes saved.", true},
 	"nothing-saved": {"Nothing changed.", true},
 }

@@ -37,7 +37,7 @@ var auditActions = []audit.Action{
 // AdminAuditPage is the data of the audit log search.
 type AdminAuditPage struct {
 	Page
-	Form AdminForm
+	Form formErrors
 	// The filters as given.
 	Action, Actor, Record           string
 	SinceDay, SinceMonth, SinceYear string
@@ -110,7 +110,7 @@ func (s *Server) showAudit(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	if p.Form.failed() {
-		p.Title = "Error: " + p.Title
+		p.Title = errorTitle(p.Title)
 		return s.render(w, r, http.StatusBadRequest, "admin-audit", p)
 	}
 	f.Limit = auditPageSize + 1
@@ -155,7 +155,7 @@ func (s *Server) auditFilter(r *http.Request, p *AdminAuditPage) (store.AuditFil
 		u, err := s.cfg.DB.UserByEmail(r.Context(), p.Actor)
 		switch {
 		case errors.Is(err, apperr.NotFound):
-			form.add("actor", "No user has the e-mail address "+p.Actor)
+			form.add("actor", "No user has the email address "+p.Actor)
 		case err != nil:
 			return f, err
 		default:

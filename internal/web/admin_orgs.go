@@ -40,7 +40,7 @@ type AdminOrganisationPage struct {
 	// Heading is the organisation's stored name, or the form's title.
 	Heading string
 	Done    AdminNotice
-	Form    AdminForm
+	Form    formErrors
 	Name    string
 	// Kinds and Listings are the choices of kind and of directory
 	// organization, with the current ones selected.
@@ -185,7 +185,7 @@ func (s *Server) readOrgForm(r *http.Request, o account.Organisation) (account.O
 		}
 	}
 	if f.failed() {
-		p.Title = "Error: " + p.Title
+		p.Title = errorTitle(p.Title)
 	}
 	return o, p, nil
 }
@@ -199,7 +199,7 @@ func (s *Server) orgFormError(w http.ResponseWriter, r *http.Request, p *AdminOr
 	case !p.Form.addError(err, orgFields):
 		return err
 	}
-	p.Title = "Error: " + p.Title
+	p.Title = errorTitle(p.Title)
 	return s.render(w, r, formStatus(err), "admin-organisation", p)
 }
 

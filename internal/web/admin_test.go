@@ -189,7 +189,7 @@ func TestAdminCreatesUser(t *testing.T) {
 		doc := adminRead(t, f.send(t, admin, http.MethodGet, loc, nil), http.StatusOK)
 		adminExpect(t, doc,
 			check{"h1", 1, "Nia New"},
-			check{"#done.govuk-notification-banner--success", 1, "An e-mail with a link to set their password has been sent"},
+			check{"#done.govuk-notification-banner--success", 1, "An email with a link to set their password has been sent"},
 			check{"#user-email", 1, "nia.new@example.org"},
 			check{"select#role-" + own.ID + " option[value=provider][selected]", 1, ""},
 		)
@@ -263,7 +263,7 @@ func TestAdminCreateUserErrors(t *testing.T) {
 			want   map[string]string // field id → part of its message
 		}{
 			{"empty", url.Values{}, 400, map[string]string{
-				"name": "Enter the user's full name", "email": "Enter the user's e-mail address", "organisation": "Choose the organisation",
+				"name": "Enter the user's full name", "email": "Enter the user's email address", "organisation": "Choose the organisation",
 			}},
 			{"bad email", url.Values{"name": {"A"}, "email": {"not an address"}, "organisation": {own}, "role": {"provider"}}, 400,
 				map[string]string{"email": "correct format"}},
@@ -678,7 +678,7 @@ func TestAdminAuditSearch(t *testing.T) {
 			field, msg string
 		}{
 			{url.Values{"action": {"castle.stormed"}}, "action", "Choose an action from the list"},
-			{url.Values{"actor": {"nobody@example.org"}}, "actor", "No user has the e-mail address nobody@example.org"},
+			{url.Values{"actor": {"nobody@example.org"}}, "actor", "No user has the email address nobody@example.org"},
 			{url.Values{"since-day": {"31"}, "since-month": {"2"}, "since-year": {"2026"}}, "since-day", "Date must be a real date"},
 			{url.Values{"since-day": {"1"}}, "since-day", "Date must be a real date"},
 		} {

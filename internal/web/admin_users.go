@@ -50,7 +50,7 @@ type AdminUserRow struct {
 // AdminNewUserPage is the data of the form adding a user.
 type AdminNewUserPage struct {
 	Page
-	Form          AdminForm
+	Form          formErrors
 	Name, Email   string
 	Organisations []Option
 	Roles         []Option
@@ -67,7 +67,7 @@ type AdminUserPage struct {
 	Self bool
 	// Done is the banner after a change.
 	Done AdminNotice
-	Form AdminForm
+	Form formErrors
 	// Memberships are the user's organisations, each with a choice of
 	// role (or removal).
 	Memberships []AdminMembership
@@ -164,7 +164,7 @@ func (s *Server) newUserPage(r *http.Request, org, role string) (*AdminNewUserPa
 // form's inputs.
 var newUserFields = map[string]adminField{
 	"name":                  {"name", "Full name"},
-	"email":                 {"email", "E-mail address"},
+	"email":                 {"email", "Email address"},
 	"memberships[0].org_id": {"organisation", "Organisation"},
 	"memberships[0].role":   {"role", "Role"},
 }
@@ -184,7 +184,7 @@ func (s *Server) createUser(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	p.Title = "Error: " + p.Title
+	p.Title = errorTitle(p.Title)
 	p.Name, p.Email, p.Admin = name, email, admin
 
 	f := &p.Form
@@ -192,9 +192,9 @@ func (s *Server) createUser(w http.ResponseWriter, r *http.Request) error {
 		f.add("name", "Enter the user's full name")
 	}
 	if email == "" {
-		f.add("email", "Enter the user's e-mail address")
+		f.add("email", "Enter the user's email address")
 	} else if _, err := account.NormalizeEmail(email); err != nil {
-		f.add("email", "Enter an e-mail address in the correct format, like name@example.org")
+		f.add("email", "Enter an email address in the correct format, like name@example.org")
 	}
 	u := account.User{Name: name, Email: email, Admin: admin}
 	switch {
@@ -226,7 +226,7 @@ func (s *Server) createUser(w http.ResponseWriter, r *http.Request) error {
 	created, err := s.cfg.DB.CreateUser(ctx, u, "", ev)
 	switch {
 	case errors.Is(err, apperr.Conflict):
-		f.add("email", "A user with the e-mail address "+strings.ToLower(email)+" already exists")
+		f.add("email", "A user with the email address "+strings.ToLower(email)+" already exists")
 		return s.render(w, r, http.StatusConflict, "admin-user-new", p)
 	case err != nil && f.addError(err, newUserFields):
 		return s.render(w, r, http.StatusBadRequest, "admin-user-new", p)
@@ -261,13 +261,13 @@ To choose your password, open this link:
 
 The link works once, until %s (UK time). If it has run out, use "Forgot your password?" on the sign-in page, or ask your administrator for a new one.
 
-If you did not expect this e-mail, you can ignore it: nothing changes until the link is used.
+If you did not expect this email, you can ignore it: nothing changes until the link is used.
 
 Throughcare
 `, u.Name, link, when)
 	ctx := r.Context()
 	if err := s.cfg.Mailer.Send(ctx, mail.Message{To: []string{u.Email}, Subject: "Set your Throughcare password", Text: text}); err != nil {
-		s.log.ErrorContext(ctx, "sending a set-password e-mail failed", "user", u.ID, "err", strings.ReplaceAll(err.Error(), u.Email, "<recipient>"))
+		s.log.ErrorContext(ctx, "sending a set-password email failed", "user", u.ID, "err", strings.ReplaceAll(err.Error(), u.Email, "<recipient>"))
 		return false
 	}
 	// The e-mail has gone whatever happens next, so a failure to record
@@ -275,7 +275,7 @@ Throughcare
 	ev := s.auditEvent(r, audit.UserPasswordResetSent, adminDetail(map[string]any{"reason": reason}))
 	ev.RecordType, ev.RecordID = "user", u.ID
 	if _, err := s.cfg.DB.AppendAudit(ctx, ev); err != nil {
-		s.log.ErrorContext(ctx, "recording a set-password e-mail in the audit log failed", "user", u.ID, "err", err)
+		s.log.ErrorContext(ctx, "recording a set-password email in the audit log failed", "user", u.ID, "err", err)
 	}
 	return true
 }
@@ -364,7 +364,7 @@ func (s *Server) userFormError(w http.ResponseWriter, r *http.Request, status in
 	if err != nil {
 		return err
 	}
-	p.Title = "Error: " + p.Title
+	p.Title = errorTitle(p.Title)
 	p.Form.addLinked(field, href, msg)
 	return s.render(w, r, status, "admin-user", p)
 }
@@ -430,7 +430,7 @@ func (s *Server) changeUserRoles(w http.ResponseWriter, r *http.Request) error {
 	}
 	if f.failed() {
 		// Show the form as it was sent.
-		p.Title = "Error: " + p.Title
+		p.Title = errorTitle(p.Title)
 		for i, m := range p.Memberships {
 			if v := r.PostForm.Get(m.Field); v != "" {
 				p.Memberships[i].Roles = roleOptions(account.Role(v))
@@ -563,7 +563,7 @@ func (s *Server) sendUserPasswordLink(w http.ResponseWriter, r *http.Request) er
 	}
 	if !s.sendPasswordLink(r, u, "sent by administrator") {
 		return s.userFormError(w, r, http.StatusBadGateway, "password-link", "#password-link",
-			"The e-mail could not be sent. Try again later")
+			"The email could not be sent. Try again later")
 	}
 	return adminRedirect(w, r, "/admin/users/"+u.ID, "link-sent")
 }

@@ -235,9 +235,9 @@ func (s *Server) checkAssureLink(r *http.Request, token string) (assureLink, str
 	l, err := account.VerifyLink(s.cfg.LinkKey, assurePurpose, token, s.now())
 	switch {
 	case errors.Is(err, account.ErrLinkExpired):
-		return assureLink{}, "This link has expired. Links in reminder e-mails work for " + freshDays(assureLinkLife) + ". Sign in to confirm the listing from its page, or wait for the next reminder.", nil
+		return assureLink{}, "This link has expired. Links in reminder emails work for " + freshDays(assureLinkLife) + ". Sign in to confirm the listing from its page, or wait for the next reminder.", nil
 	case err != nil:
-		return assureLink{}, "This link is not valid. Check you copied all of it from the e-mail, or sign in to confirm the listing from its page.", nil
+		return assureLink{}, "This link is not valid. Check you copied all of it from the email, or sign in to confirm the listing from its page.", nil
 	}
 	serviceID, userID, ok := strings.Cut(l.Subject, ":")
 	svc, found := s.index().ServiceFlat(serviceID)
@@ -413,7 +413,7 @@ func (s *Server) showAdminFreshness(w http.ResponseWriter, r *http.Request) erro
 	if err != nil {
 		return err
 	}
-	p := &FreshnessPage{Page: Page{Title: "Stale listings"}, Admin: true, StaleAfter: freshDays(s.staleAfter()),
+	p := &FreshnessPage{Page: Page{Title: "Listings to confirm"}, Admin: true, StaleAfter: freshDays(s.staleAfter()),
 		Groups: []FreshnessGroup{{Name: "All organisations", Rows: rows}}}
 	return s.render(w, r, http.StatusOK, "freshness", p)
 }
@@ -423,7 +423,7 @@ func (s *Server) showAdminFreshness(w http.ResponseWriter, r *http.Request) erro
 func (s *Server) showProviderFreshness(w http.ResponseWriter, r *http.Request) error {
 	u := userOf(r)
 	ix := s.index()
-	p := &FreshnessPage{Page: Page{Title: "Your stale listings"}, StaleAfter: freshDays(s.staleAfter())}
+	p := &FreshnessPage{Page: Page{Title: "Listings to confirm"}, StaleAfter: freshDays(s.staleAfter())}
 	for _, m := range u.Memberships {
 		if !account.Can(u, account.FreshnessReport, account.Resource{OrgID: m.OrgID}) || s.cfg.DB == nil {
 			continue

@@ -163,7 +163,7 @@ func TestAssureSignedIn(t *testing.T) {
 		if n := len(doc.Find("#stale-warning")); n != 0 {
 			t.Errorf("the confirmed listing still carries the stale warning")
 		}
-		if got := one(t, doc, "#dates").Text(); !strings.Contains(got, "Details last checked by the service on "+today) {
+		if got := one(t, doc, "#dates").Text(); !strings.Contains(got, "Details last confirmed by the service on "+today) {
 			t.Errorf("dates = %q", got)
 		}
 		if n := len(f.page(t, signedOut, "GET", "/search?q=talking", nil, 200).Find("#results .app-result__stale")); n != 0 {
@@ -363,6 +363,12 @@ func TestFreshnessReports(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		f := newFreshFixture(t, db, Config{})
 		doc := f.page(t, admin, "GET", "/admin/freshness", nil, 200)
+		if got := one(t, doc, "h1").Text(); got != "Listings to confirm" {
+			t.Errorf("admin report heading %q", got)
+		}
+		if got := append(texts(doc, "caption"), texts(doc, "th")...); !slices.Contains(got, "Listings to confirm: 1") || !slices.Contains(got, "Last confirmed") {
+			t.Errorf("admin report table headings %q", got)
+		}
 		rows := doc.Find("tr.app-stale-row")
 		if len(rows) != 1 {
 			t.Fatalf("admin report: %d rows, want 1", len(rows))

@@ -44,6 +44,7 @@ func (s *Server) showServiceHistory(w http.ResponseWriter, r *http.Request) erro
 		return err
 	}
 	p := &HistoryPage{Page: Page{Title: "Change history: " + svc.Name}, ServiceID: url.PathEscape(id), ServiceName: svc.Name}
+	p.Breadcrumbs = trail(homeTrail, Crumb{svc.Name, "/services/" + url.PathEscape(id)})
 	for _, e := range entries {
 		v := HistoryVersion{When: formatWhen(e.At), Who: e.UpdatedBy, What: historyKind(e)}
 		if e.At.IsZero() {

@@ -2,6 +2,7 @@ package web
 
 import (
 	"encoding/xml"
+	"fmt"
 	"io"
 	"strings"
 	"testing"
@@ -22,6 +23,14 @@ type node struct {
 
 // parseHTML reads an HTML document or fails the test.
 func parseHTML(t *testing.T, doc string) *node {
+	t.Helper()
+	root := parseMarkup(t, doc)
+	checkErrorSummary(t, root)
+	return root
+}
+
+// parseMarkup is parseHTML without the checks of the page.
+func parseMarkup(t *testing.T, doc string) *node {
 	t.Helper()
 	d := xml.NewDecoder(strings.NewReader(doc))
 	d.Strict = false
@@ -59,6 +68,35 @@ func parseHTML(t *testing.T, doc string) *node {
 		}
 	}
 	return root
+}
+
+// checkErrorSummary fails the test unless every GOV.UK error summary on the
+// page doc has the markup GOV.UK Frontend expects and each of its links
+// leads to exactly one element on the page. parseHTML runs it on every
+// page a test reads.
+func checkErrorSummary(t *testing.T, doc *node) {
+	t.Helper()
+	for _, p := range errorSummaryProblems(doc) {
+		t.Error(p)
+	}
+}
+
+// errorSummaryProblems lists what is wrong with the error summaries of doc.
+func errorSummaryProblems(doc *node) []string {
+	var out []string
+	for _, sum := range doc.Find(".govuk-error-summary") {
+		if sum.attrs["data-module"] != "govuk-error-summary" || len(sum.Find("[role=alert] h2.govuk-error-summary__title")) != 1 ||
+			len(sum.Find("ul.govuk-error-summary__list li")) == 0 {
+			out = append(out, fmt.Sprintf("error summary is not in GOV.UK's markup: %q", sum.Text()))
+		}
+		for _, a := range sum.Find("a") {
+			href := a.attrs["href"]
+			if !strings.HasPrefix(href, "#") || len(href) == 1 || len(doc.Find(href)) != 1 {
+				out = append(out, fmt.Sprintf("error summary link %q (%q) does not lead to one element on the page", href, a.Text()))
+			}
+		}
+	}
+	return out
 }
 
 // Text returns the text inside n with runs of white space collapsed.
@@ -207,6 +245,29 @@ func TestSelectors(t *testing.T) {
 		}
 		if strings.Join(got, "|") != strings.Join(tt.want, "|") || len(got) != len(tt.want) {
 			t.Errorf("Find(%q) = %q, want %q", tt.sel, got, tt.want)
+		}
+	}
+}
+
+func TestErrorSummaryCheck(t *testing.T) {
+	const summary = `<div class="govuk-error-summary" data-module="govuk-error-summary"><div role="alert">` +
+		`<h2 class="govuk-error-summary__title">There is a problem</h2><div class="govuk-error-summary__body">` +
+		`<ul class="govuk-list govuk-error-summary__list"><li><a href="%s">Enter a name</a></li><li>Try later</li></ul></div></div></div>`
+	tests := []struct {
+		name, page string
+		bad        int
+	}{
+		{"link to a field", fmt.Sprintf(summary, "#name") + `<input id="name">`, 0},
+		{"link to nothing", fmt.Sprintf(summary, "#name") + `<input id="email">`, 1},
+		{"link to two elements", fmt.Sprintf(summary, "#name") + `<input id="name"><p id="name"></p>`, 1},
+		{"link off the page", fmt.Sprintf(summary, "/sign-in") + `<input id="name">`, 1},
+		{"no alert role", `<div class="govuk-error-summary" data-module="govuk-error-summary"><h2 class="govuk-error-summary__title">There is a problem</h2>` +
+			`<ul class="govuk-error-summary__list"><li>Try later</li></ul></div>`, 1},
+		{"no summary", `<input id="name">`, 0},
+	}
+	for _, tt := range tests {
+		if got := errorSummaryProblems(parseMarkup(t, "<main>"+tt.page+"</main>")); len(got) != tt.bad {
+			t.Errorf("%s: problems %q, want %d", tt.name, got, tt.bad)
 		}
 	}
 }

@@ -58,7 +58,7 @@ func (s *Server) checkMailConfig(needKey bool) error {
 	case s.cfg.DB == nil:
 		return apperr.Field("DB", "is needed to send reminders and digests")
 	case s.cfg.BaseURL == "":
-		return apperr.Field("BaseURL", "is needed for the links in e-mails")
+		return apperr.Field("BaseURL", "is needed for the links in emails")
 	case needKey && account.CheckLinkKey(s.cfg.LinkKey) != nil:
 		return apperr.Field("LinkKey", "is needed to sign the links in reminders")
 	}
@@ -181,7 +181,7 @@ func (s *Server) reminderMessage(u account.User, org account.Organisation, servi
 	} else {
 		fmt.Fprintf(&b, "%d listings of %s in the Throughcare directory have not been confirmed as correct for over %s.", len(services), org.Name, freshDays(s.staleAfter()))
 	}
-	b.WriteString(" Probation staff use these listings to refer people, and are warned to check with you first when a listing is stale.\n\n")
+	b.WriteString(" Probation staff use these listings to refer people, and are warned to check with you first when a listing has not been confirmed for that long.\n\n")
 	b.WriteString("Please read each listing. If it is still correct, open its \"Still correct\" link and press the button on the page. If something has changed, sign in and edit the listing.\n")
 	for _, st := range services {
 		svc, ok := ix.ServiceFlat(st.ServiceID)
@@ -196,8 +196,8 @@ func (s *Server) reminderMessage(u account.User, org account.Organisation, servi
 		}
 		fmt.Fprintf(&b, "\n%s (%s)\n  Read the listing: %s/services/%s\n  Still correct: %s/listings/assure?token=%s\n", svc.Name, last, base, svc.ID, base, token)
 	}
-	fmt.Fprintf(&b, "\nEach \"Still correct\" link works once, for you alone, until %s. You can also see your stale listings at %s/provider/freshness once signed in.\n", freshDate(expires), base)
-	fmt.Fprintf(&b, "\nYou are getting this e-mail because you are a provider for %s on Throughcare. We remind you at most once every %s about each listing.\n", org.Name, freshDays(ReminderEvery))
+	fmt.Fprintf(&b, "\nEach \"Still correct\" link works once, for you alone, until %s. You can also see your listings to confirm at %s/provider/freshness once signed in.\n", freshDate(expires), base)
+	fmt.Fprintf(&b, "\nYou are getting this email because you are a provider for %s on Throughcare. We remind you at most once every %s about each listing.\n", org.Name, freshDays(ReminderEvery))
 	subject := "Please confirm your Throughcare listing is still correct"
 	if len(services) > 1 {
 		subject = fmt.Sprintf("Please confirm %d Throughcare listings are still correct", len(services))
@@ -328,7 +328,7 @@ func (s *Server) digestMessage(snap snapshot, u account.User, items []newsItem, 
 		}
 		fmt.Fprintf(&b, "  %s/services/%s\n", base, it.service.ID)
 	}
-	fmt.Fprintf(&b, "\nTo change what you hear about, or to stop these e-mails, go to %s/account/subscriptions\n", base)
+	fmt.Fprintf(&b, "\nTo change what you hear about, or to stop these emails, go to %s/account/subscriptions\n", base)
 	subject := "1 new or changed service on Throughcare"
 	if len(items) > 1 {
 		subject = fmt.Sprintf("%d new or changed services on Throughcare", len(items))

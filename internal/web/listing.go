@@ -263,7 +263,7 @@ func (s *Server) submitListing(w http.ResponseWriter, r *http.Request, e *listin
 			return err
 		}
 	}
-	if f.HasErrors() {
+	if f.failed() {
 		return s.renderListingErrors(w, r, e, http.StatusBadRequest)
 	}
 	ev := s.auditEvent(r, audit.ListingChanged, "")
@@ -289,7 +289,7 @@ func (s *Server) submitListing(w http.ResponseWriter, r *http.Request, e *listin
 // renderListingErrors shows the form again with its problems.
 func (s *Server) renderListingErrors(w http.ResponseWriter, r *http.Request, e *listingEdit, status int) error {
 	e.page.Form.keepRemovals(e.draft)
-	e.page.Title = "Error: " + e.page.Title
+	e.page.Title = errorTitle(e.page.Title)
 	return s.render(w, r, status, "listing-edit", e.page)
 }
 

@@ -24,7 +24,7 @@ import (
 // listing, so records and fields the form does not show are kept as they
 // are, and only ids the server found in the draft are ever acted on.
 //
-// Every field's name is also its element id and its key in Errors, so the
+// Every field's name is also its element id and its key in Field, so the
 // error summary links straight to it.
 
 // Names of the form's fields that are not per location or per day.
@@ -78,10 +78,9 @@ const maxAge = 120
 type ListingForm struct {
 	// Values holds every text field by name.
 	Values map[string]string
-	// Errors holds the message for each field with a problem.
-	Errors map[string]string
-	// Summary lists the problems for the error summary, in form order.
-	Summary []ErrorItem
+	// formErrors holds the problems, for the error summary (in form
+	// order) and beside each field (by name).
+	formErrors
 
 	// Types are the service types, those the listing has selected.
 	Types []TypeGroup
@@ -153,7 +152,7 @@ type Input struct {
 
 // Input returns the text input for field name.
 func (f *ListingForm) Input(name, label, hint, class string) Input {
-	in := Input{Name: name, Label: label, Hint: hint, Value: f.Values[name], Error: f.Errors[name], Class: class, Type: "text"}
+	in := Input{Name: name, Label: label, Hint: hint, Value: f.Values[name], Error: f.Field[name], Class: class, Type: "text"}
 	switch {
 	case name == fieldLiaisonEmail:
 		in.Type, in.Autocomplete = "email", "off"
@@ -204,13 +203,10 @@ func (f *ListingForm) Address(prefix string) []Input {
 	}
 }
 
-// HasErrors reports whether any field has a problem.
-func (f *ListingForm) HasErrors() bool { return len(f.Summary) > 0 }
-
 // newListingForm returns the form showing draft d, with the vocabulary
 // of ix.
 func newListingForm(ix *directory.Index, d listing.Draft) *ListingForm {
-	f := &ListingForm{Values: map[string]string{}, Errors: map[string]string{}, remove: map[string]bool{}}
+	f := &ListingForm{Values: map[string]string{}, remove: map[string]bool{}}
 	svc := d.Service()
 	ds := d.Dataset
 	f.Values[fieldName] = svc.Name
@@ -332,7 +328,6 @@ func readListingForm(ix *directory.Index, base *ListingForm, v url.Values) *List
 	for k := range base.Values {
 		f.Values[k] = formText(v.Get(k))
 	}
-	f.Errors = map[string]string{}
 	f.remove = map[string]bool{}
 	for _, k := range v[fieldRemove] {
 		f.remove[k] = true
@@ -360,24 +355,22 @@ func formText(s string) string {
 // addError records a problem with field for the summary and beside the
 // field. The first problem with a field wins.
 func (f *ListingForm) addError(field, msg string) {
-	if _, dup := f.Errors[field]; dup && field != "" {
-		return
-	}
 	href := ""
 	if field != "" {
-		f.Errors[field] = msg
 		href = "#" + field
 	}
 	// A list of checkboxes is reached through its first box.
 	switch {
 	case field == fieldType && len(f.Types) > 0:
-		// The first box must be in view: unfold its group.
-		f.Types[0].Open = true
+		if _, dup := f.Field[field]; !dup {
+			// The first box must be in view: unfold its group.
+			f.Types[0].Open = true
+		}
 		href = "#" + fieldType + "-" + f.Types[0].Code
 	case field == fieldEligibility && len(f.Accepts) > 0:
 		href = "#" + fieldEligibility + "-" + f.Accepts[0].Code
 	}
-	f.Summary = append(f.Summary, ErrorItem{Text: msg, Href: href})
+	f.addLinked(field, href, msg)
 }
 
 // check adds the problems it finds with the posted values that need no

@@ -89,8 +89,8 @@ func TestListingFormUnchangedChangesNothing(t *testing.T) {
 	g := readListingForm(ix, f, post(f))
 	g.check(ix, post(f))
 	g.apply(context.Background(), ix, &d, nil)
-	if g.HasErrors() {
-		t.Fatalf("errors: %v", g.Summary)
+	if g.failed() {
+		t.Fatalf("errors: %v", g.Errors)
 	}
 	changes := listing.Diff(before.Dataset, d.Dataset, talkingID)
 	// The only change is the daily schedule, which HSDS writes weekly.
@@ -120,8 +120,8 @@ func TestListingFormWeek(t *testing.T) {
 	g := readListingForm(ix, f, v)
 	g.check(ix, v)
 	g.apply(context.Background(), ix, &d, nil)
-	if g.HasErrors() {
-		t.Fatalf("errors: %v", g.Summary)
+	if g.failed() {
+		t.Fatalf("errors: %v", g.Errors)
 	}
 	byTimes := map[string]directory.Schedule{}
 	for _, sc := range d.Dataset.Schedules {
@@ -171,8 +171,8 @@ func TestListingFormLiaisonAndRemoval(t *testing.T) {
 	g := readListingForm(ix, f, v)
 	g.check(ix, v)
 	g.apply(context.Background(), ix, &d, nil)
-	if g.HasErrors() {
-		t.Fatalf("errors: %v", g.Summary)
+	if g.failed() {
+		t.Fatalf("errors: %v", g.Errors)
 	}
 	ref := d.Referral()
 	c := contactOf(d.Dataset, ref.LiaisonID)
@@ -220,8 +220,8 @@ func TestListingFormNewLocation(t *testing.T) {
 	g := readListingForm(ix, f, v)
 	g.check(ix, v)
 	g.apply(context.Background(), ix, &d, lookup)
-	if g.HasErrors() {
-		t.Fatalf("errors: %v", g.Summary)
+	if g.failed() {
+		t.Fatalf("errors: %v", g.Errors)
 	}
 	var loc *directory.Location
 	for i := range d.Dataset.Locations {

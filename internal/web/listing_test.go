@@ -281,7 +281,7 @@ func TestProviderEditSendsChangeForReview(t *testing.T) {
 		// The provider's home page shows where the listing stands.
 		doc = f.page(t, provider, "/provider", http.StatusOK)
 		row := text(t, doc, "tr#listing-"+talkingID)
-		if !strings.Contains(row, "Change awaiting review") || !strings.Contains(row, "Needs checking") {
+		if !strings.Contains(row, "Change awaiting review") || !strings.Contains(row, "Not confirmed since 30 June 2025") {
 			t.Errorf("home page row = %q", row)
 		}
 		if len(doc.Find("#needs-checking a[href=/provider/freshness]")) != 1 {

@@ -135,7 +135,7 @@ var columnLabels = map[string]string{
 	"eligibility_description": "Referral criteria", "wait_time": "Waiting time", "minimum_age": "Minimum age",
 	"maximum_age": "Maximum age", "status": "Status", "url": "Website", "email": "Email address",
 	"alternate_name": "Other name", "alert": "Alert", "fees_description": "Cost", "last_modified": "Last updated",
-	"assured_date": "Last checked", "assurer_email": "Checked by",
+	"assured_date": "Last confirmed", "assurer_email": "Confirmed by",
 	"title": "Job title", "department": "Department", "number": "Phone number", "extension": "Extension", "type": "Type",
 	"address_1": "Address line 1", "address_2": "Address line 2", "city": "Town or city", "state_province": "County",
 	"postal_code": "Postcode", "country": "Country", "latitude": "Latitude", "longitude": "Longitude",

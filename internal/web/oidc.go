@@ -390,7 +390,7 @@ func (s *Server) oidcUser(r *http.Request, cfg OIDCConfig, subject string, claim
 	if emailErr != nil || !claims.verified() {
 		s.auditOIDCFailure(r, "", "email_unverified")
 		return account.User{}, &oidcRefusal{"No account found",
-			"Your organisation’s sign-in service did not confirm your e-mail address, so it cannot be matched to a Throughcare account. Ask your administrator."}, nil
+			"Your organisation’s sign-in service did not confirm your email address, so it cannot be matched to a Throughcare account. Ask your administrator."}, nil
 	}
 	u, err = db.UserByEmail(ctx, email)
 	switch {

@@ -392,9 +392,9 @@ func TestOIDCRefusals(t *testing.T) {
 			{name: "unknown address", user: idpUser{sub: "idp-new", email: "stranger@example.org", verified: true},
 				status: http.StatusForbidden, text: "no Throughcare account for stranger@example.org", reason: "no_account"},
 			{name: "unverified address", user: idpUser{sub: "idp-unverified", email: "provider@example.org", verified: false},
-				status: http.StatusForbidden, text: "did not confirm your e-mail address", reason: "email_unverified"},
+				status: http.StatusForbidden, text: "did not confirm your email address", reason: "email_unverified"},
 			{name: "verification not said", user: idpUser{sub: "idp-unsaid", email: "provider@example.org"},
-				status: http.StatusForbidden, text: "did not confirm your e-mail address", reason: "email_unverified"},
+				status: http.StatusForbidden, text: "did not confirm your email address", reason: "email_unverified"},
 			{name: "provider refused", user: pat, spoil: func(u *url.URL) {
 				u.RawQuery = url.Values{"error": {"access_denied"}, "state": {u.Query().Get("state")}}.Encode()
 			}, status: http.StatusForbidden, text: "(access_denied)", reason: "provider_refused"},

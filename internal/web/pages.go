@@ -3,6 +3,7 @@ package web
 import (
 	"cmp"
 	"net/http"
+	"net/url"
 	"slices"
 	"strings"
 
@@ -93,6 +94,10 @@ func (s *Server) showService(w http.ResponseWriter, r *http.Request) error {
 	}
 	p.Today = hoursToday(scheduleOwner(svc, nearSAL), s.now())
 	p.Fresh = s.freshnessFor(r, svc)
+	p.Breadcrumbs = homeTrail
+	if o := v.Organisation; o != nil {
+		p.Breadcrumbs = trail(homeTrail, Crumb{o.Name, "/organisations/" + url.PathEscape(o.ID)})
+	}
 	return s.render(w, r, http.StatusOK, "service", p)
 }
 

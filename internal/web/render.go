@@ -95,6 +95,9 @@ type Page struct {
 	Path string
 	// User is the signed-in user, nil when signed out; render sets it.
 	User *account.User
+	// Breadcrumbs is the trail above the page; render fills it in from
+	// the page's section (pageTrail) when the handler leaves it nil.
+	Breadcrumbs []Crumb
 }
 
 func (p *Page) layout() *Page { return p }
@@ -116,6 +119,9 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name
 	p.Demo = s.cfg.Demo
 	p.Path = r.URL.Path
 	p.User = userOf(r)
+	if p.Breadcrumbs == nil {
+		p.Breadcrumbs = pageTrail(name, p.Path)
+	}
 	t, err := s.pages.page(name)
 	if err != nil {
 		return err

@@ -36,7 +36,7 @@ const (
 // sent, says so.
 type ForgotPage struct {
 	Page
-	Errors problems
+	Errors formErrors
 	Email  Field
 }
 
@@ -71,7 +71,7 @@ func (a *auth) forgot(w http.ResponseWriter, r *http.Request) error {
 	case err != nil:
 		p.Errors.field(&p.Email, "Enter an email address in the correct format, like name@example.org")
 	}
-	if len(p.Errors) > 0 {
+	if p.Errors.failed() {
 		p.Title = p.Errors.title(p.Title)
 		return a.render(w, r, http.StatusBadRequest, "reset-request", p)
 	}
@@ -81,7 +81,7 @@ func (a *auth) forgot(w http.ResponseWriter, r *http.Request) error {
 		if _, locked := a.limiter.Locked(key); !locked {
 			// The client has asked too often, for whatever addresses:
 			// saying so tells nothing about any account.
-			p.Errors = problems{{Text: "There have been too many requests from your network. Wait " + waitText(wait) + " and try again"}}
+			p.Errors = formErrors{Errors: []ErrorItem{{Text: "There have been too many requests from your network. Wait " + waitText(wait) + " and try again"}}}
 			p.Title = p.Errors.title(p.Title)
 			w.Header().Set("Retry-After", retryAfter(wait))
 			return a.render(w, r, http.StatusTooManyRequests, "reset-request", p)
@@ -136,7 +136,7 @@ func (a *auth) sendResetLink(ctx context.Context, r *http.Request, email string)
 // ResetPage asks for a new password, through a reset link.
 type ResetPage struct {
 	Page
-	Errors           problems
+	Errors           formErrors
 	NewPassword      Field
 	ConfirmPassword  Field
 	Token            string
@@ -241,7 +241,7 @@ func (a *auth) reset(w http.ResponseWriter, r *http.Request) error {
 	}
 	p := newResetPage(token)
 	hash := checkNewPassword(&p.Errors, &p.NewPassword, &p.ConfirmPassword, r.PostFormValue("new_password"), r.PostFormValue("confirm_password"), u.Email)
-	if len(p.Errors) > 0 {
+	if p.Errors.failed() {
 		p.Title = p.Errors.title(p.Title)
 		noStore(w)
 		return a.render(w, r, http.StatusBadRequest, "reset", p)
@@ -287,7 +287,7 @@ func (a *auth) tellPasswordChanged(ctx context.Context, u account.User) {
 // checkNewPassword checks a new password and its confirmation for the
 // user with address email, recording problems against the two fields, and
 // returns its hash when there are none.
-func checkNewPassword(p *problems, field, confirm *Field, password, again, email string) string {
+func checkNewPassword(p *formErrors, field, confirm *Field, password, again, email string) string {
 	switch {
 	case password == "":
 		p.field(field, "Enter a new password")
@@ -302,7 +302,7 @@ func checkNewPassword(p *problems, field, confirm *Field, password, again, email
 	case again != password:
 		p.field(confirm, "The passwords do not match")
 	}
-	if len(*p) > 0 {
+	if p.failed() {
 		return ""
 	}
 	hash, err := account.HashPassword(password)

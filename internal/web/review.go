@@ -35,11 +35,14 @@ type ReviewPage struct {
 	// Note is the reviewer's note as typed, kept when the page is shown
 	// again with a problem.
 	Note string
-	// Errors lists problems for the error summary; NoteError is the one
-	// beside the note.
-	Errors    []ErrorItem
-	NoteError string
+	// Errors holds the problems with the decision sent; the one with the
+	// note is shown beside it.
+	Errors formErrors
 }
+
+// reviewQueueTitle is the name of the queue of listing changes waiting
+// for review, wherever it is named.
+const reviewQueueTitle = "Listing changes to review"
 
 func (s *Server) showReviewQueue(w http.ResponseWriter, r *http.Request) error {
 	if s.cfg.DB == nil {
@@ -58,7 +61,7 @@ func (s *Server) showReviewQueue(w http.ResponseWriter, r *http.Request) error {
 	for _, o := range orgs {
 		orgName[o.ID] = o.Name
 	}
-	p := &ReviewQueuePage{Page: Page{Title: "Listing changes to review"}}
+	p := &ReviewQueuePage{Page: Page{Title: reviewQueueTitle}}
 	for i, l := range s.changeLinks(ctx, s.index(), chs) {
 		l.Href = "/admin/reviews/" + url.PathEscape(l.ID)
 		p.Changes = append(p.Changes, ReviewItem{ChangeLink: l, Organisation: orgName[chs[i].OrgID]})
@@ -128,12 +131,11 @@ func (s *Server) decideReview(w http.ResponseWriter, r *http.Request, approve bo
 			if !strings.Contains(fe.Msg, "say why") {
 				msg = "Note: " + fe.Msg
 			}
-			p.NoteError = msg
-			p.Errors = append(p.Errors, ErrorItem{Text: msg, Href: "#review_note"})
+			p.Errors.add("review_note", msg)
 		} else {
-			p.Errors = append(p.Errors, ErrorItem{Text: msg})
+			p.Errors.add("", msg)
 		}
-		p.Title = "Error: " + p.Title
+		p.Title = errorTitle(p.Title)
 		return s.render(w, r, status, "review", p)
 	}
 	if approve {

@@ -57,7 +57,7 @@ type SearchPage struct {
 	Filters FilterPanel
 	// Errors lists the problems with the search, for the error summary;
 	// when there are any, no search was run.
-	Errors []ErrorItem
+	Errors formErrors
 
 	// Summary says what was found: "12 services within 25 km of Lincoln,
 	// Lincolnshire".
@@ -124,13 +124,6 @@ type FilterCategory struct {
 
 // FilterLink names a filter in use and links to the search without it.
 type FilterLink struct {
-	Text string
-	Href string
-}
-
-// ErrorItem is one line of the error summary, linking to its field (Href
-// is "" for a parameter the form has no field for).
-type ErrorItem struct {
 	Text string
 	Href string
 }
@@ -591,18 +584,10 @@ func (p *SearchPage) addError(fe *apperr.FieldError) {
 			href = "#need-" + p.Filters.Needs[0].Code
 		}
 	}
-	if _, dup := p.Form.Errors[field]; dup {
-		return
-	}
-	p.Errors = append(p.Errors, ErrorItem{Text: text, Href: href})
-	if p.Form.Errors == nil {
-		p.Form.Errors = map[string]string{}
-	}
-	p.Form.Errors[field] = text
-	p.Filters.Errors = p.Form.Errors
-	if !strings.HasPrefix(p.Title, "Error: ") {
-		p.Title = "Error: " + p.Title
-	}
+	p.Errors.addLinked(field, href, text)
+	p.Form.Errors = p.Errors.Field
+	p.Filters.Errors = p.Errors.Field
+	p.Title = errorTitle(p.Title)
 }
 
 // newResultView builds the list entry of a hit.

@@ -116,28 +116,6 @@ func (f Field) DescribedBy() string {
 	return strings.Join(ids, " ")
 }
 
-// problems is the error summary of a form being checked.
-type problems []ErrorItem
-
-// field records msg against f, for the summary and beside the field; only
-// the first problem with a field is shown.
-func (p *problems) field(f *Field, msg string) {
-	if f.Error != "" {
-		return
-	}
-	f.Error = msg
-	*p = append(*p, ErrorItem{Text: msg, Href: "#" + f.Name})
-}
-
-// title returns the page title, marked as an error page when there are
-// problems, so that screen readers announce it first.
-func (p problems) title(t string) string {
-	if len(p) > 0 {
-		return "Error: " + t
-	}
-	return t
-}
-
 // noStore stops browsers and proxies keeping a copy of a page that shows
 // secrets or account details.
 func noStore(w http.ResponseWriter) { w.Header().Set("Cache-Control", "no-store") }
@@ -145,7 +123,7 @@ func noStore(w http.ResponseWriter) { w.Header().Set("Cache-Control", "no-store"
 // SignInPage is the sign-in form.
 type SignInPage struct {
 	Page
-	Errors problems
+	Errors formErrors
 	// Notice is a success message, such as after a password reset.
 	Notice string
 	// LockedUntil is when a lock-out ends ("3:45pm"), when the account
@@ -208,7 +186,7 @@ func (a *auth) signIn(w http.ResponseWriter, r *http.Request) error {
 	if password == "" {
 		p.Errors.field(&p.Password, "Enter your password")
 	}
-	if len(p.Errors) > 0 {
+	if p.Errors.failed() {
 		return a.renderSignIn(w, r, http.StatusBadRequest, p)
 	}
 
@@ -338,7 +316,7 @@ func (a *auth) completeSignIn(w http.ResponseWriter, r *http.Request, u account.
 
 // wrongPassword answers a wrong e-mail address or password, alike.
 func (a *auth) wrongPassword(w http.ResponseWriter, r *http.Request, p *SignInPage) error {
-	p.Errors = nil
+	p.Errors = formErrors{}
 	p.Errors.field(&p.Password, "The email address or password is not correct")
 	return a.renderSignIn(w, r, http.StatusBadRequest, p)
 }
@@ -346,7 +324,7 @@ func (a *auth) wrongPassword(w http.ResponseWriter, r *http.Request, p *SignInPa
 // refuseLocked answers an attempt on a locked account.
 func (a *auth) refuseLocked(w http.ResponseWriter, r *http.Request, p *SignInPage, until time.Time) error {
 	p.LockedUntil = clockTime(until)
-	p.Errors = problems{{Text: "This account is locked until " + p.LockedUntil + " after too many failed attempts to sign in"}}
+	p.Errors = formErrors{Errors: []ErrorItem{{Text: "This account is locked until " + p.LockedUntil + " after too many failed attempts to sign in"}}}
 	w.Header().Set("Retry-After", retryAfter(until.Sub(a.now())))
 	return a.renderSignIn(w, r, http.StatusTooManyRequests, p)
 }
@@ -360,7 +338,7 @@ func (a *auth) refuseThrottled(w http.ResponseWriter, r *http.Request, p *SignIn
 		return a.refuseLocked(w, r, p, until)
 	}
 	p.Wait = waitText(wait)
-	p.Errors = problems{{Text: "There have been too many attempts to sign in from your network. Wait " + p.Wait + " and try again"}}
+	p.Errors = formErrors{Errors: []ErrorItem{{Text: "There have been too many attempts to sign in from your network. Wait " + p.Wait + " and try again"}}}
 	w.Header().Set("Retry-After", retryAfter(wait))
 	return a.renderSignIn(w, r, http.StatusTooManyRequests, p)
 }
@@ -448,7 +426,7 @@ func (a *auth) clearPending(w http.ResponseWriter) {
 // SignInCodePage asks for the second factor.
 type SignInCodePage struct {
 	Page
-	Errors problems
+	Errors formErrors
 	Code   Field
 	Next   string
 }
@@ -579,6 +557,6 @@ func (a *auth) renderSignInCode(w http.ResponseWriter, r *http.Request, status i
 // password: the sign-in form again, saying why.
 func (a *auth) pendingExpired(w http.ResponseWriter, r *http.Request, next string) error {
 	p := newSignInPage(next)
-	p.Errors = problems{{Text: "Your sign-in timed out, or was not started. Sign in again", Href: "#email"}}
+	p.Errors = formErrors{Errors: []ErrorItem{{Text: "Your sign-in timed out, or was not started. Sign in again", Href: "#email"}}}
 	return a.renderSignIn(w, r, http.StatusBadRequest, p)
 }

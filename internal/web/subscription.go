@@ -33,10 +33,8 @@ type SubscriptionsPage struct {
 	// Areas and Types are the choices of the form to add one.
 	Areas []Option
 	Types []TypeGroup
-	// Errors lists the problems with the form sent, for the error summary;
-	// FieldErrors has each beside its field.
-	Errors      []ErrorItem
-	FieldErrors map[string]string
+	// Errors holds the problems with the form sent.
+	Errors formErrors
 }
 
 // SubscriptionView is one subscription as the page lists it.
@@ -174,13 +172,8 @@ func (s *Server) changeSubscriptions(w http.ResponseWriter, r *http.Request) err
 		field = fe.Field
 	}
 	text := errorText(&apperr.FieldError{Field: field, Msg: fe.Msg})
-	href := "#" + field
-	if field == "type" {
-		href = "#type"
-	}
-	p.Errors = []ErrorItem{{Text: text, Href: href}}
-	p.FieldErrors = map[string]string{field: text}
-	p.Title = "Error: " + p.Title
+	p.Errors.add(field, text)
+	p.Title = errorTitle(p.Title)
 	return s.render(w, r, http.StatusBadRequest, "subscriptions", p)
 }
 

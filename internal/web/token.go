@@ -32,8 +32,8 @@ type TokensPage struct {
 	Page
 	Tokens []TokenView
 	Form   TokenForm
-	// Errors lists the problems with the form, for the error summary.
-	Errors []ErrorItem
+	// Errors holds the problems with the form; Form.Errors shows them by field.
+	Errors formErrors
 	// Created is the token just made, with its secret; nil otherwise.
 	Created *CreatedToken
 	// Revoked names the token just revoked, for the success banner.
@@ -245,7 +245,7 @@ func (s *Server) createToken(w http.ResponseWriter, r *http.Request) error {
 		expires = s.now().AddDate(0, 0, d)
 	}
 
-	if len(p.Errors) == 0 {
+	if !p.Errors.failed() {
 		plain, hash := account.NewToken()
 		t, err := s.cfg.DB.CreateAPIToken(r.Context(), account.APIToken{UserID: u.ID, Name: name, Scopes: scopes, ExpiresAt: expires},
 			hash, s.auditEvent(r, audit.TokenCreated, ""))
@@ -281,9 +281,6 @@ func (s *Server) createToken(w http.ResponseWriter, r *http.Request) error {
 // the field. The summary links to the field's input, or to the first
 // choice of a list.
 func (p *TokensPage) addError(field, text string) {
-	if _, dup := p.Form.Errors[field]; dup {
-		return
-	}
 	href := "#" + field
 	switch field {
 	case "scopes":
@@ -294,14 +291,9 @@ func (p *TokensPage) addError(field, text string) {
 	case "expiry":
 		href = "#" + p.Form.Expiry[0].ID
 	}
-	p.Errors = append(p.Errors, ErrorItem{Text: text, Href: href})
-	if p.Form.Errors == nil {
-		p.Form.Errors = map[string]string{}
-	}
-	p.Form.Errors[field] = text
-	if !strings.HasPrefix(p.Title, "Error: ") {
-		p.Title = "Error: " + p.Title
-	}
+	p.Errors.addLinked(field, href, text)
+	p.Form.Errors = p.Errors.Field
+	p.Title = errorTitle(p.Title)
 }
 
 // revokeToken stops one of the user's tokens working and goes back to the

@@ -121,7 +121,7 @@ func TestPages(t *testing.T) {
 			{"#languages", 1, "Languages"},
 			{"main p", -1, "Aged 18 and over."},
 			{"#areas", 1, "Areas covered"},
-			{"#dates", 1, "Details last checked by the service on 4 March 2025. Last updated on 30 June 2025."},
+			{"#dates", 1, "Details last confirmed by the service on 4 March 2025. Last updated on 30 June 2025."},
 		}},
 		{"service", "/services/" + recoveryID, 200, []check{
 			{"h1", 1, "Recovery Hub"},
