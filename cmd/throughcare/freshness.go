@@ -90,7 +90,7 @@ runs, so it may run from cron as often as you like; 'throughcare serve' also
 runs it every hour when it can send e-mail.`,
 		func(ctx context.Context, site *web.Server) (string, error) {
 			r, err := site.SendReminders(ctx)
-			return fmt.Sprintf("reminded about %d stale listings in %d e-mails; %d stale listings have no organisation to remind", r.Services, r.Emails, r.Unowned), err
+			return fmt.Sprintf("reminded about %d stale listings in %d emails; %d stale listings have no organisation to remind", r.Services, r.Emails, r.Unowned), err
 		})
 }
 
@@ -110,7 +110,7 @@ also runs it every hour when it can send e-mail.`,
 // runJob runs one job once over the directory in the database, with the
 // site's e-mail settings, and prints what it did.
 func runJob(ctx context.Context, e env, args []string, name, about string, job func(context.Context, *web.Server) (string, error)) error {
-	fs := newFlagSet(e, name, "", about+"\n\nNeeds --base-url, for the links in the e-mails, and --smtp-host; reminders\nalso need the --link-key the server uses, so that their links work there.")
+	fs := newFlagSet(e, name, "", about+"\n\nNeeds --base-url, for the links in the emails, and --smtp-host; reminders\nalso need the --link-key the server uses, so that their links work there.")
 	dsn := dbFlag(fs, e)
 	site := addSiteFlags(fs, e)
 	fresh := addFreshFlags(fs, e)
@@ -122,9 +122,9 @@ func runJob(ctx context.Context, e env, args []string, name, about string, job f
 	}
 	switch {
 	case *site.baseURL == "":
-		return apperr.Field("base-url", "is required: the site's public address, for the links in the e-mails")
+		return apperr.Field("base-url", "is required: the site's public address, for the links in the emails")
 	case *site.smtpHost == "":
-		return apperr.Field("smtp-host", "is required: without a mail server the e-mails would be recorded as sent but reach nobody")
+		return apperr.Field("smtp-host", "is required: without a mail server the emails would be recorded as sent but reach nobody")
 	case name == "reminders" && *site.linkKey == "":
 		return apperr.Field("link-key", "is required: the key the server signs links with, or the reminders' links will not work")
 	}

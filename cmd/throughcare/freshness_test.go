@@ -114,7 +114,7 @@ func TestRemindersAndDigestCommands(t *testing.T) {
 		"THROUGHCARE_SMTP_PORT": strconv.Itoa(sink.port), "THROUGHCARE_SMTP_TLS": "none",
 	}
 	out, _, err := runCmd(t, env, "reminders")
-	if err != nil || !strings.HasPrefix(out, "reminded about 1 stale listings in 1 e-mails") {
+	if err != nil || !strings.HasPrefix(out, "reminded about 1 stale listings in 1 emails") {
 		t.Fatalf("reminders: %q, %v", out, err)
 	}
 	to, data := sink.messages()
@@ -122,7 +122,7 @@ func TestRemindersAndDigestCommands(t *testing.T) {
 		t.Fatalf("sent to %q: %q", to, data)
 	}
 	// Run again, as cron would: nothing more goes out.
-	if out, _, err := runCmd(t, env, "reminders"); err != nil || !strings.HasPrefix(out, "reminded about 0 stale listings in 0 e-mails") {
+	if out, _, err := runCmd(t, env, "reminders"); err != nil || !strings.HasPrefix(out, "reminded about 0 stale listings in 0 emails") {
 		t.Errorf("second run: %q, %v", out, err)
 	}
 	// A period long enough leaves the listing fresh.

@@ -73,8 +73,8 @@ func commands() []command {
 		{"export", "export the directory as HSDS JSON, ndjson or a CSV datapackage", runExport},
 		{"user", "add users (the first administrator, on a new database)", runUser},
 		{"audit", "verify the audit log's hash chain", runAudit},
-		{"reminders", "e-mail providers a reminder about their stale listings (for cron)", runReminders},
-		{"digest", "e-mail subscribers their weekly digest of new and changed services (for cron)", runDigest},
+		{"reminders", "email providers a reminder about their stale listings (for cron)", runReminders},
+		{"digest", "email subscribers their weekly digest of new and changed services (for cron)", runDigest},
 		{"version", "print the version", runVersion},
 	}
 }

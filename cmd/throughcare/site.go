@@ -30,17 +30,17 @@ type siteFlags struct {
 
 func addSiteFlags(fs *flag.FlagSet, e env) *siteFlags {
 	return &siteFlags{
-		baseURL:        stringFlag(fs, e, "base-url", "", "the site's public address for links in e-mails, e.g. https://throughcare.example (default: the listening address)"),
-		linkKey:        secretFlag(fs, e, "link-key", "secret of at least 32 bytes that signs e-mailed links; without it a random one is made at start and links die with the process"),
+		baseURL:        stringFlag(fs, e, "base-url", "", "the site's public address for links in emails, e.g. https://throughcare.example (default: the listening address)"),
+		linkKey:        secretFlag(fs, e, "link-key", "secret of at least 32 bytes that signs emailed links; without it a random one is made at start and links die with the process"),
 		secretKey:      secretFlag(fs, e, "secret-key", "secret of at least 32 bytes that encrypts second-factor secrets in the database; keep it, or those users must set up their second factor again"),
 		sessionIdle:    stringFlag(fs, e, "session-idle", "30m", "end a session unused for this long"),
 		sessionMaxAge:  stringFlag(fs, e, "session-max-age", "12h", "end every session this long after sign-in"),
-		smtpHost:       stringFlag(fs, e, "smtp-host", "", "mail server to send e-mail through (empty: e-mails are logged, without their bodies, not sent)"),
+		smtpHost:       stringFlag(fs, e, "smtp-host", "", "mail server to send email through (empty: emails are logged, without their bodies, not sent)"),
 		smtpPort:       stringFlag(fs, e, "smtp-port", "587", "mail server port"),
 		smtpTLS:        stringFlag(fs, e, "smtp-tls", "starttls", "how to protect the mail connection: starttls, tls or none (none only for a relay on this machine)"),
 		smtpUser:       stringFlag(fs, e, "smtp-user", "", "mail server user name (empty: no authentication)"),
 		smtpPassword:   secretFlag(fs, e, "smtp-password", "mail server password"),
-		mailFrom:       stringFlag(fs, e, "mail-from", "Throughcare <noreply@localhost>", "sender of e-mails"),
+		mailFrom:       stringFlag(fs, e, "mail-from", "Throughcare <noreply@localhost>", "sender of emails"),
 		trustedProxies: stringFlag(fs, e, "trusted-proxies", "", "addresses or CIDR prefixes of the reverse proxies in front of the server, whose X-Forwarded-For and X-Forwarded-Proto headers are believed (e.g. 10.0.0.0/8)"),
 	}
 }
@@ -89,7 +89,7 @@ func (sf *siteFlags) resolve(listenURL string, log *slog.Logger) (siteConfig, er
 	} else {
 		c.linkKey = make([]byte, 32)
 		rand.Read(c.linkKey)
-		log.Warn("no --link-key set: e-mailed links (password resets, listing reminders) stop working when the server restarts")
+		log.Warn("no --link-key set: emailed links (password resets, listing reminders) stop working when the server restarts")
 	}
 	if *sf.secretKey != "" {
 		c.secretKey = []byte(*sf.secretKey)

@@ -32,7 +32,7 @@ func runUserResetTOTP(ctx context.Context, e env, args []string) error {
 			"recorded in the audit log. Administrators are asked to set it up again at their next\n"+
 			"sign-in; others may choose to.")
 	dsn := dbFlag(fs, e)
-	email := fs.String("email", "", "the user's e-mail address (required)")
+	email := fs.String("email", "", "the user's email address (required)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -88,8 +88,8 @@ func runUserAdd(ctx context.Context, e env, args []string) error {
 			"First run: on an empty database, create the first administrator with --admin\n"+
 			"(--org and --role may then be left out); they can create everyone else.")
 	dsn := dbFlag(fs, e)
-	email := fs.String("email", "", "the user's e-mail address (required)")
-	name := fs.String("name", "", "the user's full name (default: the e-mail address)")
+	email := fs.String("email", "", "the user's email address (required)")
+	name := fs.String("name", "", "the user's full name (default: the email address)")
 	role := fs.String("role", "", "their role in --org: provider, practitioner, commissioner or analyst")
 	org := fs.String("org", "", "organisation id or name")
 	admin := fs.Bool("admin", false, "make the user an administrator of every organisation")

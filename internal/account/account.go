@@ -259,7 +259,7 @@ func NormalizeEmail(s string) (string, error) {
 	}
 	a, err := mail.ParseAddress(s)
 	if err != nil || a.Name != "" || a.Address != s || !strings.Contains(s[strings.LastIndexByte(s, '@')+1:], ".") {
-		return "", apperr.Field("email", "%q is not an e-mail address such as name@example.org", s)
+		return "", apperr.Field("email", "%q is not an email address such as name@example.org", s)
 	}
 	return strings.ToLower(s), nil
 }

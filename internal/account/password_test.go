@@ -164,9 +164,9 @@ func TestValidateNewPassword(t *testing.T) {
 		{"L1verp00l1892!", "too common"},
 		{"!!!sunshine!!!", "too common"},
 		{"MyThroughcareLogin", "name of this service"},
-		{"Jane.Smithson is great", "e-mail address"},
-		{"the smithson family", "e-mail address"},
-		{"janesmithson rules", "e-mail address"},
+		{"Jane.Smithson is great", "email address"},
+		{"the smithson family", "email address"},
+		{"janesmithson rules", "email address"},
 	}
 	for _, c := range cases {
 		err := ValidateNewPassword(c.pw, email)

@@ -90,7 +90,7 @@ func ValidateNewPassword(password, email string) error {
 	}
 	for _, p := range pieces {
 		if utf8.RuneCountInString(p) >= 3 && strings.Contains(folded, p) {
-			return apperr.Field("password", "must not contain your e-mail address or name from it")
+			return apperr.Field("password", "must not contain your email address or name from it")
 		}
 	}
 	return nil

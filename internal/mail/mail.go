@@ -88,7 +88,7 @@ func parseAddress(field, s string, named bool) (*mail.Address, error) {
 	}
 	a, err := mail.ParseAddress(s)
 	if err != nil {
-		return nil, apperr.Field(field, "%q is not an e-mail address", s)
+		return nil, apperr.Field(field, "%q is not an email address", s)
 	}
 	if !named && (a.Name != "" || a.Address != strings.TrimSpace(s)) {
 		return nil, apperr.Field(field, "%q must be a bare address such as name@example.org", s)

@@ -110,7 +110,7 @@ func TestChangePassword(t *testing.T) {
 			{"wrong current", "not my password", otherPassword, otherPassword, "current_password", "Your current password is not correct"},
 			{"mismatch", testPassword, otherPassword, "something else", "confirm_password", "The passwords do not match"},
 			{"same as before", testPassword, testPassword, testPassword, "new_password", "must be different"},
-			{"contains the address", testPassword, "pat and her cats 1999", "pat and her cats 1999", "new_password", "must not contain your e-mail address"},
+			{"contains the address", testPassword, "pat and her cats 1999", "pat and her cats 1999", "new_password", "must not contain your email address"},
 		} {
 			res := here.post("/account/password", url.Values{"current_password": {c.current}, "new_password": {c.password}, "confirm_password": {c.again}})
 			wantResponse(t, c.name, res, http.StatusBadRequest, "")
