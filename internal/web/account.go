@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"encoding/base64"
 	"encoding/hex"
 	"errors"
@@ -13,6 +14,7 @@ import (
 	"throughcare/internal/account"
 	"throughcare/internal/apperr"
 	"throughcare/internal/audit"
+	"throughcare/internal/mail"
 )
 
 // The account pages: a user's own details, organisations, second factor
@@ -280,8 +282,12 @@ type TOTPEnrolPage struct {
 	// Key is the secret, in groups of four letters, for typing in.
 	Key   string
 	Setup string // the signed hidden field carrying the secret
-	Code  Field
-	Next  string
+	// Password asks people who have one for it again, so that someone at
+	// a browser left signed in cannot tie the account to their own phone;
+	// nil for those who sign in through their organisation.
+	Password *Field
+	Code     Field
+	Next     string
 	// otpURL is the otpauth URL holding the secret being set up.
 	otpURL string
 }
@@ -314,7 +320,7 @@ func (a *auth) showTOTP(w http.ResponseWriter, r *http.Request) error {
 		}
 		return a.render(w, r, http.StatusOK, "totp", p)
 	}
-	p, err := a.newEnrolPage(u, next, "")
+	p, err := a.newEnrolPage(r.Context(), u, next, "")
 	if err != nil {
 		return err
 	}
@@ -336,7 +342,7 @@ func (a *auth) totpPage(r *http.Request, u *account.User) (*TOTPPage, error) {
 
 // newEnrolPage returns the set-up page for the otpauth URL carried by the
 // signed setup field, or for a new secret when setup is "".
-func (a *auth) newEnrolPage(u *account.User, next, setup string) (*TOTPEnrolPage, error) {
+func (a *auth) newEnrolPage(ctx context.Context, u *account.User, next, setup string) (*TOTPEnrolPage, error) {
 	var otpURL string
 	if setup != "" {
 		l, err := account.VerifyLink(a.cfg.LinkKey, totpSetupPurpose(u.ID), setup, a.now())
@@ -367,6 +373,9 @@ func (a *auth) newEnrolPage(u *account.User, next, setup string) (*TOTPEnrolPage
 	}
 	if next != "/" {
 		p.Next = next
+	}
+	if p.Password, err = a.confirmField(ctx, u); err != nil {
+		return nil, err
 	}
 	return p, nil
 }
@@ -401,11 +410,11 @@ func (a *auth) enrolTOTP(w http.ResponseWriter, r *http.Request) error {
 	}
 	next := safeNext(r.PostFormValue("next"))
 	noStore(w)
-	p, err := a.newEnrolPage(u, next, r.PostFormValue("setup"))
+	p, err := a.newEnrolPage(r.Context(), u, next, r.PostFormValue("setup"))
 	if errors.Is(err, apperr.Invalid) {
 		// The page was left open too long, or the field was altered:
 		// start again with a new secret.
-		if p, err = a.newEnrolPage(u, next, ""); err != nil {
+		if p, err = a.newEnrolPage(r.Context(), u, next, ""); err != nil {
 			return err
 		}
 		p.Errors = formErrors{Errors: []ErrorItem{{Text: "This set-up page timed out. Scan the new QR code, or type in the new key, and enter the code it gives", Href: "#code"}}}
@@ -417,6 +426,10 @@ func (a *auth) enrolTOTP(w http.ResponseWriter, r *http.Request) error {
 	}
 	cred, err := a.cfg.DB.Credentials(ctx, u.ID)
 	if err != nil {
+		return err
+	}
+	status := http.StatusBadRequest
+	if status, err = a.confirmPassword(w, r, u, &p.Errors, p.Password); err != nil {
 		return err
 	}
 	code := strings.ReplaceAll(strings.TrimSpace(r.PostFormValue("code")), " ", "")
@@ -432,7 +445,7 @@ func (a *auth) enrolTOTP(w http.ResponseWriter, r *http.Request) error {
 	}
 	if p.Errors.failed() {
 		p.Title = p.Errors.title(p.Title)
-		return a.render(w, r, http.StatusBadRequest, "totp-enrol", p)
+		return a.render(w, r, max(status, http.StatusBadRequest), "totp-enrol", p)
 	}
 	codes, hashes := account.NewRecoveryCodes()
 	if err := a.cfg.DB.SetTOTP(ctx, u.ID, secret, hashes, a.auditEvent(r, audit.UserTOTPEnabled, "")); err != nil {
@@ -442,6 +455,8 @@ func (a *auth) enrolTOTP(w http.ResponseWriter, r *http.Request) error {
 	if _, err := a.cfg.DB.AcceptTOTPStep(ctx, u.ID, step); err != nil {
 		return err
 	}
+	a.tellUser(ctx, *u, "Two-factor authentication is on for your Throughcare account",
+		"Two-factor authentication was turned on for the Throughcare account for this email address. From now on, signing in asks for a code from the authenticator app set up.")
 	if next == "/" && !u.Admin {
 		next = "/account"
 	}
@@ -481,6 +496,46 @@ func (a *auth) disableTOTP(w http.ResponseWriter, r *http.Request) error {
 	if err := a.cfg.DB.DisableTOTP(ctx, u.ID, a.auditEvent(r, audit.UserTOTPDisabled, "")); err != nil {
 		return err
 	}
+	a.tellUser(ctx, *u, "Two-factor authentication is off for your Throughcare account",
+		"Two-factor authentication was turned off for the Throughcare account for this email address. Signing in now needs only the password.")
 	http.Redirect(w, r, "/account?notice=totp-off", http.StatusSeeOther)
 	return nil
+}
+
+// confirmField returns the "Your password" field that asks u to confirm a
+// change which outlives their session, or nil when u has no password (they
+// sign in through their organisation).
+func (a *auth) confirmField(ctx context.Context, u *account.User) (*Field, error) {
+	cred, err := a.cfg.DB.Credentials(ctx, u.ID)
+	if err != nil || cred.PasswordHash == "" {
+		return nil, err
+	}
+	return &Field{Name: "password", Label: "Your password", Hint: "To check it is you", Password: true, Autocomplete: "current-password"}, nil
+}
+
+// confirmPassword checks the password given in field (from confirmField),
+// adding a problem to errs when it is missing or wrong; a wrong one counts
+// toward lock-out as at sign-in. It returns the status to answer a problem
+// with. A nil field (no password) passes.
+func (a *auth) confirmPassword(w http.ResponseWriter, r *http.Request, u *account.User, errs *formErrors, field *Field) (int, error) {
+	if field == nil {
+		return http.StatusOK, nil
+	}
+	password := r.PostFormValue(field.Name)
+	if password == "" {
+		errs.field(field, "Enter your password")
+		return http.StatusBadRequest, nil
+	}
+	return a.checkCurrentPassword(w, r, u, errs, field, password)
+}
+
+// tellUser emails u about a change to their account's security, so that
+// someone whose account was taken over hears of it. A failure to send is
+// logged: the change itself has been made.
+func (a *auth) tellUser(ctx context.Context, u account.User, subject, text string) {
+	msg := mail.Message{To: []string{u.Email}, Subject: subject,
+		Text: text + "\n\nIf this was not you, reset your password at " + strings.TrimRight(a.cfg.BaseURL, "/") + "/sign-in/forgot and tell your administrator.\n"}
+	if err := a.cfg.Mailer.Send(ctx, msg); err != nil {
+		a.log.ErrorContext(ctx, "telling a user about a change to their account failed", "user", u.ID, "subject", subject)
+	}
 }

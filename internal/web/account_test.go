@@ -170,7 +170,7 @@ func enrol(t *testing.T, f *authFixture, b *visitor, next string) (secret string
 	if secret == "" || len(setup) != 1 {
 		t.Fatal("set-up page has no key or no setup field")
 	}
-	form := url.Values{"setup": {setup[0].attrs["value"]}}
+	form := url.Values{"setup": {setup[0].attrs["value"]}, "password": {testPassword}}
 	if next != "" {
 		form.Set("next", next)
 	}
@@ -264,7 +264,7 @@ func TestTOTPSetUpTimesOut(t *testing.T) {
 		f.clock.Add(totpSetupFor - 10*time.Minute)
 		b.get("/account").Body.Close()
 		f.clock.Add(10 * time.Minute)
-		res := b.post("/account/totp", url.Values{"setup": {setup}, "code": {totpCode(t, secret, f.clock.Now())}})
+		res := b.post("/account/totp", url.Values{"setup": {setup}, "password": {testPassword}, "code": {totpCode(t, secret, f.clock.Now())}})
 		wantResponse(t, "late set-up", res, http.StatusBadRequest, "")
 		doc = readPage(t, res)
 		checkDoc(t, "late set-up", doc, check{".govuk-error-summary", 1, "This set-up page timed out"})
@@ -277,7 +277,7 @@ func TestTOTPSetUpTimesOut(t *testing.T) {
 		sam.signIn("sam@example.org", testPassword)
 		fresh := doc.Find("input[name=setup]")[0].attrs["value"]
 		freshSecret := strings.ReplaceAll(firstText(doc, "#totp-key"), " ", "")
-		res = sam.post("/account/totp", url.Values{"setup": {fresh}, "code": {totpCode(t, freshSecret, f.clock.Now())}})
+		res = sam.post("/account/totp", url.Values{"setup": {fresh}, "password": {testPassword}, "code": {totpCode(t, freshSecret, f.clock.Now())}})
 		wantResponse(t, "someone else's set-up", res, http.StatusBadRequest, "")
 		res.Body.Close()
 	})

@@ -69,6 +69,7 @@ func TestBrowserSignIn(t *testing.T) {
 	key := browsertest.Eval[string](t, b, `document.querySelector("#totp-key").textContent`)
 	code := totpCode(t, strings.ReplaceAll(key, " ", ""), f.clock.Now())
 	if status := b.Follow(t,
+		chromedp.SendKeys(chromedp.CSS("#password"), testPassword),
 		chromedp.SendKeys(chromedp.CSS("#code"), code),
 		chromedp.Click(chromedp.CSS("#turn-on")),
 	); status != 200 {
