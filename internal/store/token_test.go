@@ -194,3 +194,42 @@ func TestCreateAPITokenRefusesBadInput(t *testing.T) {
 		}
 	})
 }
+
+func TestRevokeUserAPITokens(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		now := time.Date(2026, 4, 1, 10, 0, 0, 0, time.UTC)
+		db.Now = func() time.Time { return now }
+		org, err := db.CreateOrganisation(ctx, account.Organisation{Name: "Hillside Recovery", Kind: account.KindVoluntary}, audit.Event{Action: audit.OrgCreated})
+		if err != nil {
+			t.Fatal(err)
+		}
+		member := []account.Membership{{OrgID: org.ID, Role: account.RoleProvider}}
+		pat := newUser(t, db, "pat@example.org", member...)
+		sam := newUser(t, db, "sam@example.org", member...)
+		mint := func(u account.User) string {
+			plain, hash := account.NewToken()
+			if _, err := db.CreateAPIToken(ctx, account.APIToken{UserID: u.ID, Name: "x", Scopes: []account.Action{account.ListingAssure}}, hash, audit.Event{}); err != nil {
+				t.Fatal(err)
+			}
+			return plain
+		}
+		patA, patB, samA := mint(pat), mint(pat), mint(sam)
+		n, err := db.RevokeUserAPITokens(ctx, pat.ID, audit.Event{ActorID: pat.ID})
+		if err != nil || n != 2 {
+			t.Fatalf("RevokeUserAPITokens = %d, %v; want 2", n, err)
+		}
+		for plain, live := range map[string]bool{patA: false, patB: false, samA: true} {
+			tok, _, err := db.APITokenByHash(ctx, account.HashToken(plain))
+			if err != nil || tok.Active(now) != live {
+				t.Errorf("token of %s: active %v, %v; want %v", tok.UserID, tok.Active(now), err, live)
+			}
+		}
+		if n, err := db.RevokeUserAPITokens(ctx, pat.ID, audit.Event{}); err != nil || n != 0 {
+			t.Errorf("again = %d, %v; want 0", n, err)
+		}
+		if evs := events(t, db, pat.ID, audit.TokenRevoked); len(evs) != 1 || evs[0].Detail != `{"tokens":2}` {
+			t.Errorf("audit = %+v; want one event for both tokens", evs)
+		}
+	})
+}

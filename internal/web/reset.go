@@ -263,6 +263,13 @@ func (a *auth) reset(w http.ResponseWriter, r *http.Request) error {
 	if _, err := a.cfg.DB.DeleteUserSessions(ctx, u.ID, out); err != nil {
 		return err
 	}
+	// A reset is how an account is taken back: tokens made by whoever had
+	// it stop working too.
+	revoked := a.auditEvent(r, audit.TokenRevoked, "")
+	revoked.ActorID = u.ID
+	if _, err := a.cfg.DB.RevokeUserAPITokens(ctx, u.ID, revoked); err != nil {
+		return err
+	}
 	a.tellPasswordChanged(ctx, u)
 	http.Redirect(w, r, "/sign-in?notice=password-reset", http.StatusSeeOther)
 	return nil

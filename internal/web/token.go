@@ -67,6 +67,10 @@ type TokenForm struct {
 	// Errors holds the message for each field with a problem: "name",
 	// "scopes", "expiry".
 	Errors map[string]string
+	// Password asks for the user's password again (nil for those who sign
+	// in through their organisation): a token outlives the session, so
+	// someone at a browser left signed in must not be able to make one.
+	Password *Field
 }
 
 // ScopeChoice is one checkbox of the token form: an action the user may
@@ -171,6 +175,10 @@ func (s *Server) showTokens(w http.ResponseWriter, r *http.Request) error {
 	if err := s.fillTokens(r, p); err != nil {
 		return err
 	}
+	var err error
+	if p.Form.Password, err = s.auth.confirmField(r.Context(), u); err != nil {
+		return err
+	}
 	if id := r.URL.Query().Get("revoked"); id != "" {
 		for _, t := range p.Tokens {
 			if t.ID == id && t.Status == "Revoked" {
@@ -245,6 +253,21 @@ func (s *Server) createToken(w http.ResponseWriter, r *http.Request) error {
 		expires = s.now().AddDate(0, 0, d)
 	}
 
+	pw, err := s.auth.confirmField(r.Context(), u)
+	if err != nil {
+		return err
+	}
+	p.Form.Password = pw
+	status := http.StatusBadRequest
+	if !p.Errors.failed() {
+		if status, err = s.auth.confirmPassword(w, r, u, &p.Errors, pw); err != nil {
+			return err
+		}
+		p.Form.Errors = p.Errors.Field
+		if p.Errors.failed() {
+			p.Title = errorTitle("API tokens")
+		}
+	}
 	if !p.Errors.failed() {
 		plain, hash := account.NewToken()
 		t, err := s.cfg.DB.CreateAPIToken(r.Context(), account.APIToken{UserID: u.ID, Name: name, Scopes: scopes, ExpiresAt: expires},
@@ -264,6 +287,12 @@ func (s *Server) createToken(w http.ResponseWriter, r *http.Request) error {
 			p.Created = &CreatedToken{Name: t.Name, Secret: plain, Scopes: scopeNames(t.Scopes), Expires: cmp.Or(longDate(t.ExpiresAt), "Never")}
 			p.Title = "API token created"
 			p.Form = newTokenForm(u, "", nil, defaultTokenExpiry)
+			p.Form.Password = pw
+			if pw != nil {
+				pw.Error = ""
+			}
+			s.auth.tellUser(r.Context(), *u, "A new API token for your Throughcare account",
+				"An API token called \""+t.Name+"\" was created for the Throughcare account for this email address. It can act for you through the API until it expires or is revoked at "+strings.TrimRight(s.cfg.BaseURL, "/")+"/account/tokens.")
 		}
 	}
 	if err := s.fillTokens(r, p); err != nil {
@@ -274,7 +303,7 @@ func (s *Server) createToken(w http.ResponseWriter, r *http.Request) error {
 		w.Header().Set("Cache-Control", "no-store")
 		return s.render(w, r, http.StatusCreated, "tokens", p)
 	}
-	return s.render(w, r, http.StatusBadRequest, "tokens", p)
+	return s.render(w, r, max(status, http.StatusBadRequest), "tokens", p)
 }
 
 // addError records a problem with field for the error summary and beside
