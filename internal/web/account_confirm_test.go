@@ -100,3 +100,23 @@ func TestResetRevokesTokens(t *testing.T) {
 		t.Errorf("token after the reset: %+v, %v; want it revoked", tok, err)
 	}
 }
+
+// When the server cannot read someone's stored second-factor secret (its
+// secret key is missing or another), the password still works and the code
+// step says what is wrong instead of calling the code wrong.
+func TestUnreadableSecondFactor(t *testing.T) {
+	f := newAuthFixture(t, storetest.SQLite(t))
+	if err := f.db.SetSecretKey([]byte("the first key, of thirty-two bytes")); err != nil {
+		t.Fatal(err)
+	}
+	pat := f.addUser(t, "pat@example.org", nil)
+	secret, _ := enableTOTP(t, f.db, pat.ID)
+	if err := f.db.SetSecretKey([]byte("a different key, of thirty-two bytes")); err != nil {
+		t.Fatal(err)
+	}
+	b := f.visitor(t)
+	wantResponse(t, "password", b.signIn("pat@example.org", testPassword), http.StatusSeeOther, "/sign-in/code")
+	res := b.post("/sign-in/code", url.Values{"code": {totpCode(t, secret, f.clock.Now())}})
+	wantResponse(t, "code", res, http.StatusBadRequest, "")
+	checkDoc(t, "code", readPage(t, res), check{".govuk-error-summary a[href=#code]", 1, "cannot be checked at the moment"})
+}

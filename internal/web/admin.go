@@ -44,6 +44,7 @@ func (s *Server) adminRoutes(mux *http.ServeMux) {
 	s.route(mux, "POST /admin/users/{id}/disable", adminUsers, s.disableUser)
 	s.route(mux, "POST /admin/users/{id}/enable", adminUsers, s.enableUser)
 	s.route(mux, "POST /admin/users/{id}/unlock", adminUsers, s.unlockUser)
+	s.route(mux, "POST /admin/users/{id}/reset-second-factor", adminUsers, s.resetSecondFactor)
 	s.route(mux, "POST /admin/users/{id}/password-link", adminUsers, s.sendUserPasswordLink)
 
 	s.route(mux, "GET /admin/organisations", adminOrgs, s.listAdminOrganisations)
@@ -151,6 +152,7 @@ var adminDone = map[string]AdminNotice{
 	"disabled":      {"Account disabled. The user has been signed out everywhere and cannot sign in.", true},
 	"enabled":       {"Account enabled. The user can sign in again.", true},
 	"unlocked":      {"Account unlocked. The user can try signing in again at once.", true},
+	"totp-reset":    {"Two-factor authentication turned off. The user can sign in with their password and set it up again.", true},
 	"link-sent":     {"An email with a link to set a new password has been sent.", true},
 	"saved":         {"Changes saved.", true},
 	"nothing-saved": {"Nothing changed.", true},

@@ -8,6 +8,7 @@ import (
 
 	"throughcare/internal/account"
 	"throughcare/internal/audit"
+	"throughcare/internal/store"
 	"throughcare/internal/store/storetest"
 )
 
@@ -37,4 +38,29 @@ func TestAdminUnlockClearsTheThrottle(t *testing.T) {
 	if res := f.visitor(t).signIn("pat@example.org", testPassword); res.StatusCode != http.StatusSeeOther {
 		t.Errorf("after the unlock: status %d, want 303 (signed in)", res.StatusCode)
 	}
+}
+
+// An administrator can turn off the second factor of someone who has lost
+// it; the change is audited.
+func TestAdminResetsSecondFactor(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		f := newWalkFixture(t, db)
+		pat := f.users[provider]
+		enableTOTP(t, db, pat.ID)
+		doc := parseHTML(t, body(t, f.send(t, admin, http.MethodGet, "/admin/users/"+pat.ID, nil)))
+		if len(doc.Find("form[action=/admin/users/"+pat.ID+"/reset-second-factor] button#reset-second-factor")) != 1 {
+			t.Fatal("the user's page offers no way to turn off their second factor")
+		}
+		res := f.send(t, admin, http.MethodPost, "/admin/users/"+pat.ID+"/reset-second-factor", nil)
+		if res.StatusCode != http.StatusSeeOther {
+			t.Fatalf("reset: status %d", res.StatusCode)
+		}
+		if u, err := db.User(context.Background(), pat.ID); err != nil || u.TOTPEnabled {
+			t.Errorf("after the reset: %+v, %v", u, err)
+		}
+		evs, err := db.AuditEvents(context.Background(), store.AuditFilter{Action: audit.UserTOTPDisabled, RecordID: pat.ID})
+		if err != nil || len(evs) != 1 || evs[0].ActorID != f.users[admin].ID {
+			t.Errorf("audit = %+v, %v", evs, err)
+		}
+	})
 }

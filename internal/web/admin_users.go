@@ -549,6 +549,18 @@ func (s *Server) unlockUser(w http.ResponseWriter, r *http.Request) error {
 	return adminRedirect(w, r, "/admin/users/"+id, "unlocked")
 }
 
+// resetSecondFactor turns off a user's two-factor authentication, for
+// someone who has lost their phone and recovery codes (or whose secret the
+// server can no longer read). Administrators are asked to set it up again
+// when they next sign in.
+func (s *Server) resetSecondFactor(w http.ResponseWriter, r *http.Request) error {
+	id := r.PathValue("id")
+	if err := s.cfg.DB.DisableTOTP(r.Context(), id, s.auditEvent(r, audit.UserTOTPDisabled, `{"via":"administrator"}`)); err != nil {
+		return err
+	}
+	return adminRedirect(w, r, "/admin/users/"+id, "totp-reset")
+}
+
 func (s *Server) sendUserPasswordLink(w http.ResponseWriter, r *http.Request) error {
 	if s.cfg.DB == nil {
 		return errNoAccounts

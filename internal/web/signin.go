@@ -516,7 +516,13 @@ func (a *auth) signInCode(w http.ResponseWriter, r *http.Request) error {
 			a.clearPending(w)
 			return a.refuseLocked(w, r, sp, until)
 		}
-		p.Errors.field(&p.Code, "The code is not correct, or it has been used already. Check your authenticator app shows the right time, or use a recovery code")
+		if cred.TOTPUnreadable {
+			// The server cannot read the stored secret (its secret key
+			// is missing or changed): no app code can pass, so say so.
+			p.Errors.field(&p.Code, "Codes from your authenticator app cannot be checked at the moment. Use a recovery code, or ask your administrator to turn off your two-factor authentication so that you can set it up again")
+		} else {
+			p.Errors.field(&p.Code, "The code is not correct, or it has been used already. Check your authenticator app shows the right time, or use a recovery code")
+		}
 		return a.renderSignInCode(w, r, http.StatusBadRequest, p)
 	}
 	return a.completeSignIn(w, r, u, method, next)
