@@ -111,15 +111,21 @@ UPDATE credential SET password_hash = $1, failed_count = 0, locked_until = NULL 
 	})
 }
 
+// FailureMemory is how long a failed sign-in counts toward a lock-out: a
+// failure after a day without one starts the count again, so that a few
+// mistyped passwords spread over months never lock anyone out.
+const FailureMemory = 24 * time.Hour
+
 // RecordSignInFailure records, at now, a failed attempt to sign in as user
 // userID, and appends ev (user.sign_in_failed unless ev says otherwise)
 // about the user in the same transaction.
 //
 // While the user is locked out (now is before their LockedUntil) the
 // attempt is audited but not counted, and the lock is left as it is.
-// Otherwise the count of failures since the last success goes up by one,
-// and each time it reaches a multiple of maxFailures the account is locked
-// until now+lockFor and a user.locked event follows ev, with the count and
+// Otherwise the count of failures since the last success goes up by one
+// (or starts again at one, when the last failure is older than
+// FailureMemory), and each time it reaches a multiple of maxFailures the
+// account is locked until now+lockFor and a user.locked event follows ev, with the count and
 // the end of the lock in its Detail. So an attacker gets at most
 // maxFailures guesses per lockFor, and the count shows administrators how
 // many consecutive failures there have been.
@@ -151,8 +157,12 @@ func (d *DB) RecordSignInFailure(ctx context.Context, userID string, now time.Ti
 			lockedAt sql.NullString
 		)
 		err := tx.QueryRowContext(ctx, `/* RecordSignInFailure */
-UPDATE credential SET failed_count = CASE WHEN locked_until IS NOT NULL AND locked_until > $1 THEN failed_count ELSE failed_count + 1 END
-WHERE user_id = $2 RETURNING failed_count, locked_until`, formatTime(now), userID).Scan(&count, &lockedAt)
+UPDATE credential SET
+    failed_count = CASE WHEN locked_until IS NOT NULL AND locked_until > $1 THEN failed_count
+        WHEN last_failed_at IS NOT NULL AND last_failed_at < $2 THEN 1
+        ELSE failed_count + 1 END,
+    last_failed_at = $1
+WHERE user_id = $3 RETURNING failed_count, locked_until`, formatTime(now), formatTime(now.Add(-FailureMemory)), userID).Scan(&count, &lockedAt)
 		if errors.Is(err, sql.ErrNoRows) {
 			return fmt.Errorf("store: record failed sign-in: %w", userNotFound(userID))
 		}

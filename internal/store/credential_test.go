@@ -455,3 +455,37 @@ func TestTOTPAndRecoveryCodes(t *testing.T) {
 		}
 	})
 }
+
+// Failures more than FailureMemory apart do not add up to a lock-out.
+func TestSignInFailuresAreForgotten(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		u := newUser(t, db, "pat@example.org")
+		now := time.Date(2026, 1, 5, 9, 0, 0, 0, time.UTC)
+		for i := range 4 {
+			if locked, _, err := db.RecordSignInFailure(ctx, u.ID, now, 5, 15*time.Minute, audit.Event{}); err != nil || locked {
+				t.Fatalf("failure %d: locked %v, %v", i+1, locked, err)
+			}
+			now = now.Add(time.Minute)
+		}
+		// A month later, one more slip starts the count again.
+		now = now.Add(30 * 24 * time.Hour)
+		if locked, _, err := db.RecordSignInFailure(ctx, u.ID, now, 5, 15*time.Minute, audit.Event{}); err != nil || locked {
+			t.Fatalf("a slip a month later: locked %v, %v; want not locked", locked, err)
+		}
+		if c, err := db.Credentials(ctx, u.ID); err != nil || c.FailedCount != 1 {
+			t.Errorf("failed count = %d, %v; want 1", c.FailedCount, err)
+		}
+		// Five close together still lock.
+		var locked bool
+		for range 4 {
+			now = now.Add(time.Minute)
+			if locked, _, _ = db.RecordSignInFailure(ctx, u.ID, now, 5, 15*time.Minute, audit.Event{}); locked {
+				break
+			}
+		}
+		if !locked {
+			t.Error("five failures within minutes did not lock the account")
+		}
+	})
+}
