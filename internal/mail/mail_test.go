@@ -19,6 +19,7 @@ import (
 	"mime/quotedprintable"
 	"net"
 	"net/mail"
+	"net/textproto"
 	"regexp"
 	"strings"
 	"sync"
@@ -127,7 +128,7 @@ func (s *session) Mail(from string, _ *smtp.MailOptions) error {
 
 func (s *session) Rcpt(to string, _ *smtp.RcptOptions) error {
 	if strings.HasPrefix(to, "reject") {
-		return &smtp.SMTPError{Code: 550, EnhancedCode: smtp.EnhancedCode{5, 1, 1}, Message: "No such user"}
+		return &smtp.SMTPError{Code: 550, EnhancedCode: smtp.EnhancedCode{5, 1, 1}, Message: "No such user <" + to + ">"}
 	}
 	s.cur.to = append(s.cur.to, to)
 	return nil
@@ -372,8 +373,17 @@ func TestSMTPRejectedRecipient(t *testing.T) {
 	ts := startServer(t, serverOpts{})
 	err := client(ts.port).Send(context.Background(), Message{
 		To: []string{"jane@example.org", "reject@example.org"}, Subject: "x", Text: "y"})
-	if err == nil || !strings.Contains(err.Error(), "recipient reject@example.org") || !strings.Contains(err.Error(), "550") {
+	if err == nil || !strings.Contains(err.Error(), "recipient") || !strings.Contains(err.Error(), "550") {
 		t.Errorf("got %v", err)
+	}
+	// The error can be logged: it names no one's address, even where the
+	// server quoted it back.
+	if strings.Contains(err.Error(), "@example.org") {
+		t.Errorf("the error quotes a recipient's address: %v", err)
+	}
+	var reply *textproto.Error
+	if !errors.As(err, &reply) || reply.Code != 550 || !strings.Contains(reply.Msg, "reject@example.org") {
+		t.Errorf("the server's reply is not reachable through the error: %v", err)
 	}
 	if len(ts.received()) != 0 {
 		t.Error("a message was delivered despite a refused recipient")

@@ -120,12 +120,33 @@ func (s *SMTP) Send(ctx context.Context, m Message) error {
 	defer cancel()
 	if err := s.deliver(ctx, addr, from.Address, m.To, body); err != nil {
 		if cerr := ctx.Err(); cerr != nil && !errors.Is(err, cerr) {
-			return fmt.Errorf("send mail via %s: %w (%w)", addr, cerr, err)
+			err = fmt.Errorf("%w (%w)", cerr, err)
 		}
-		return fmt.Errorf("send mail via %s: %w", addr, err)
+		return &withoutRecipients{err: fmt.Errorf("send mail via %s: %w", addr, err), to: m.To}
 	}
 	return nil
 }
+
+// withoutRecipients is a sending error whose text leaves out the
+// recipients' addresses, which mail servers often quote back ("550
+// <name@example.org>: no such user"), so that logging it writes no one's
+// address. Unwrap still reaches the original error.
+type withoutRecipients struct {
+	err error
+	to  []string
+}
+
+func (e *withoutRecipients) Error() string {
+	msg := e.err.Error()
+	for _, a := range e.to {
+		if a = strings.TrimSpace(a); a != "" {
+			msg = strings.ReplaceAll(msg, a, "<recipient>")
+		}
+	}
+	return msg
+}
+
+func (e *withoutRecipients) Unwrap() error { return e.err }
 
 // deliver runs one SMTP conversation, bounded by ctx.
 func (s *SMTP) deliver(ctx context.Context, addr, from string, to []string, body []byte) error {
@@ -184,7 +205,7 @@ func (s *SMTP) deliver(ctx context.Context, addr, from string, to []string, body
 	}
 	for _, a := range to {
 		if err := c.Rcpt(strings.TrimSpace(a)); err != nil {
-			return fmt.Errorf("recipient %s: %w", a, err)
+			return fmt.Errorf("recipient: %w", err)
 		}
 	}
 	w, err := c.Data()
