@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -77,7 +78,7 @@ func HashPassword(password string) (string, error) {
 	salt := make([]byte, argonSaltLen)
 	rand.Read(salt)
 	p := argonParams{memory: argonMemory, time: argonTime, threads: argonThreads, salt: salt}
-	key := argon2.IDKey([]byte(password), salt, p.time, p.memory, p.threads, argonKeyLen)
+	key := idKey([]byte(password), salt, p.time, p.memory, p.threads, argonKeyLen)
 	return p.encode(key), nil
 }
 
@@ -96,7 +97,7 @@ func CheckPassword(encoded, password string) (ok, needsRehash bool, err error) {
 	if utf8.RuneCountInString(password) > MaxPasswordLength {
 		return false, false, nil
 	}
-	got := argon2.IDKey([]byte(password), p.salt, p.time, p.memory, p.threads, uint32(len(key)))
+	got := idKey([]byte(password), p.salt, p.time, p.memory, p.threads, uint32(len(key)))
 	if subtle.ConstantTimeCompare(got, key) != 1 {
 		return false, false, nil
 	}
@@ -186,4 +187,17 @@ func parseArgon2id(s string) (argonParams, []byte, error) {
 	}
 	p.memory, p.time, p.threads, p.salt = uint32(m), uint32(t), uint8(th), salt
 	return p, key, nil
+}
+
+// hashing admits at most two argon2id derivations per processor at once.
+// Each takes its memory cost (19 MiB for new hashes) for its whole run, so
+// a burst of sign-in attempts waits its turn instead of exhausting the
+// server's memory.
+var hashing = make(chan struct{}, 2*runtime.NumCPU())
+
+// idKey is argon2.IDKey, waiting its turn in hashing.
+func idKey(password, salt []byte, time, memory uint32, threads uint8, keyLen uint32) []byte {
+	hashing <- struct{}{}
+	defer func() { <-hashing }()
+	return argon2.IDKey(password, salt, time, memory, threads, keyLen)
 }

@@ -5,6 +5,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"golang.org/x/crypto/argon2"
 
@@ -204,5 +205,38 @@ func TestCommonPassword(t *testing.T) {
 		if CommonPassword(pw) {
 			t.Errorf("CommonPassword(%q) = true", pw)
 		}
+	}
+}
+
+// Password checks wait their turn when as many derivations as the limit
+// allows are already running, and go ahead as soon as one ends.
+func TestPasswordHashingIsBounded(t *testing.T) {
+	hash, err := HashPassword("plum quarry lantern 47 wobble")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range cap(hashing) {
+		hashing <- struct{}{}
+	}
+	done := make(chan bool)
+	go func() {
+		ok, _, _ := CheckPassword(hash, "plum quarry lantern 47 wobble")
+		done <- ok
+	}()
+	select {
+	case <-done:
+		t.Fatal("a password was checked while every slot was taken")
+	case <-time.After(50 * time.Millisecond):
+	}
+	for range cap(hashing) {
+		<-hashing
+	}
+	select {
+	case ok := <-done:
+		if !ok {
+			t.Error("the password did not match once checked")
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("the check never went ahead after the slots were freed")
 	}
 }
