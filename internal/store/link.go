@@ -144,3 +144,81 @@ func checkIdentityPart(field, s string, max int) error {
 	}
 	return nil
 }
+
+// LinkUse is a single-use link being spent: its purpose, nonce and subject,
+// and when it expires (see UseLinkNonce).
+type LinkUse struct {
+	Purpose, Nonce, Subject string
+	Expires                 time.Time
+}
+
+// ResetPassword takes an account back through a password-reset link, all
+// in one transaction: it spends the link (a Conflict error, "This link has
+// already been used.", if it was), sets the password hash and clears any
+// lock-out, ends every session of user userID and revokes their API tokens.
+// It appends ev (user.password_changed unless ev says otherwise) and, when
+// there were any, a user.signed_out and a token.revoked event like it with
+// the counts in Detail. If any part fails, nothing is written: the link
+// stays unspent and the old password stays.
+func (d *DB) ResetPassword(ctx context.Context, userID, hash string, link LinkUse, ev audit.Event) error {
+	switch {
+	case !strings.HasPrefix(hash, "$argon2id$"):
+		return apperr.Field("password_hash", "must be an argon2id hash from account.HashPassword")
+	case link.Purpose == "":
+		return apperr.Field("purpose", "is required")
+	case link.Nonce == "":
+		return apperr.Field("nonce", "is required; a link without one cannot be made single-use")
+	case link.Expires.IsZero():
+		return apperr.Field("expires", "is required")
+	}
+	if err := d.prepareEvent(&ev, audit.UserPasswordChanged, "user", userID); err != nil {
+		return err
+	}
+	now := formatTime(d.Now())
+	return d.withTx(ctx, func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, `/* ResetPassword */
+INSERT INTO used_link (nonce, purpose, subject, used_at, expires_at) VALUES ($1, $2, $3, $4, $5)`,
+			link.Nonce, link.Purpose, link.Subject, now, formatTime(link.Expires)); err != nil {
+			err = d.dialect.translate(err)
+			if errors.Is(err, apperr.Conflict) {
+				return fmt.Errorf("store: use link: %w", &conflictError{msg: "This link has already been used."})
+			}
+			return fmt.Errorf("store: use link: %w", err)
+		}
+		if err := execUser(ctx, tx, userID, "set password", `/* ResetPassword */
+UPDATE credential SET password_hash = $1, failed_count = 0, locked_until = NULL WHERE user_id = $2`, hash, userID); err != nil {
+			return err
+		}
+		if _, err := d.appendAudit(ctx, tx, ev); err != nil {
+			return err
+		}
+		ended, err := tx.ExecContext(ctx, `/* ResetPassword */ DELETE FROM session WHERE user_id = $1`, userID)
+		if err != nil {
+			return fmt.Errorf("store: end sessions: %w", err)
+		}
+		revoked, err := tx.ExecContext(ctx, `/* ResetPassword */
+UPDATE api_token SET revoked_at = $1 WHERE user_id = $2 AND revoked_at IS NULL`, now, userID)
+		if err != nil {
+			return fmt.Errorf("store: revoke API tokens: %w", err)
+		}
+		for _, follow := range []struct {
+			res    sql.Result
+			action audit.Action
+			detail string
+		}{{ended, audit.UserSignedOut, `{"reason":"password_reset","sessions":%d}`}, {revoked, audit.TokenRevoked, `{"reason":"password_reset","tokens":%d}`}} {
+			n, err := follow.res.RowsAffected()
+			if err != nil {
+				return err
+			}
+			if n == 0 {
+				continue
+			}
+			e := ev
+			e.Action, e.Detail = follow.action, fmt.Sprintf(follow.detail, n)
+			if _, err := d.appendAudit(ctx, tx, e); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}

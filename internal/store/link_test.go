@@ -142,3 +142,67 @@ func TestIdentities(t *testing.T) {
 		}
 	})
 }
+
+// A password reset is one transaction: the link is spent, the password set,
+// sessions ended and tokens revoked together, or not at all.
+func TestResetPassword(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		now := time.Date(2026, 2, 3, 10, 0, 0, 0, time.UTC)
+		db.Now = func() time.Time { return now }
+		u := newUser(t, db, "pat@example.org")
+		sess, err := db.CreateSession(ctx, u.ID, time.Hour, audit.Event{Action: audit.UserSignedIn})
+		if err != nil {
+			t.Fatal(err)
+		}
+		plain, hash := account.NewToken()
+		if _, err := db.CreateAPIToken(ctx, account.APIToken{UserID: u.ID, Name: "x", Scopes: []account.Action{account.SubscriptionManage}}, hash, audit.Event{}); err != nil {
+			t.Fatal(err)
+		}
+		for range 5 {
+			if _, _, err := db.RecordSignInFailure(ctx, u.ID, now, 5, time.Hour, audit.Event{}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		link := store.LinkUse{Purpose: "password-reset", Nonce: "n1", Subject: u.ID, Expires: now.Add(time.Hour)}
+		newHash := "$argon2id$v=19$m=19456,t=2,p=1$bmV3$bmV3aGFzaA"
+
+		// A bad event writes nothing: the link is not spent.
+		if err := db.ResetPassword(ctx, u.ID, newHash, link, audit.Event{Action: "Bad"}); !errors.Is(err, apperr.Invalid) {
+			t.Fatalf("bad event: %v, want Invalid", err)
+		}
+		if err := db.ResetPassword(ctx, u.ID, "plain text", link, audit.Event{}); !errors.Is(err, apperr.Invalid) {
+			t.Errorf("not a hash: %v, want Invalid", err)
+		}
+		if err := db.ResetPassword(ctx, u.ID, newHash, link, audit.Event{ActorID: u.ID}); err != nil {
+			t.Fatal(err)
+		}
+		c, err := db.Credentials(ctx, u.ID)
+		if err != nil || c.PasswordHash != newHash || c.FailedCount != 0 || !c.LockedUntil.IsZero() {
+			t.Errorf("credentials after the reset = %+v, %v", c, err)
+		}
+		if _, _, err := db.SessionUser(ctx, sess, time.Hour); !errors.Is(err, apperr.Unauthenticated) {
+			t.Errorf("session after the reset: %v, want ended", err)
+		}
+		if tok, _, err := db.APITokenByHash(ctx, account.HashToken(plain)); err != nil || tok.Active(now) {
+			t.Errorf("token after the reset: %+v, %v; want revoked", tok, err)
+		}
+		for action, detail := range map[audit.Action]string{
+			audit.UserPasswordChanged: "",
+			audit.UserSignedOut:       `{"reason":"password_reset","sessions":1}`,
+			audit.TokenRevoked:        `{"reason":"password_reset","tokens":1}`,
+		} {
+			if evs := events(t, db, u.ID, action); len(evs) != 1 || evs[0].Detail != detail {
+				t.Errorf("%s events = %+v", action, evs)
+			}
+		}
+
+		// The link works once; the second try changes nothing.
+		if err := db.ResetPassword(ctx, u.ID, "$argon2id$v=19$m=19456,t=2,p=1$b3RoZXI$b3RoZXI", link, audit.Event{}); !errors.Is(err, apperr.Conflict) {
+			t.Errorf("reused link: %v, want Conflict", err)
+		}
+		if c, _ := db.Credentials(ctx, u.ID); c.PasswordHash != newHash {
+			t.Error("a reused link changed the password")
+		}
+	})
+}

@@ -178,41 +178,6 @@ UPDATE api_token SET revoked_at = $1 WHERE id = $2`, formatTime(now), id); err !
 	return err
 }
 
-// RevokeUserAPITokens stops every live API token of userID working (when
-// their account is recovered after a password reset, since a token made by
-// whoever had the account would otherwise outlive the recovery), and
-// appends ev (token.revoked unless ev says otherwise, about the user, with
-// the count in Detail) in the same transaction when any were revoked. It
-// returns how many were.
-func (d *DB) RevokeUserAPITokens(ctx context.Context, userID string, ev audit.Event) (int, error) {
-	now := d.Now().UTC().Truncate(time.Microsecond)
-	if ev.Action == "" {
-		ev.Action = audit.TokenRevoked
-	}
-	ev.RecordType, ev.RecordID = "user", userID
-	if ev.At.IsZero() {
-		ev.At = now
-	}
-	if err := ev.Validate(); err != nil {
-		return 0, err
-	}
-	var n int64
-	err := d.withTx(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `/* RevokeUserAPITokens */
-UPDATE api_token SET revoked_at = $1 WHERE user_id = $2 AND revoked_at IS NULL`, formatTime(now), userID)
-		if err != nil {
-			return fmt.Errorf("store: revoke API tokens: %w", err)
-		}
-		if n, err = res.RowsAffected(); err != nil || n == 0 {
-			return err
-		}
-		ev.Detail = fmt.Sprintf(`{"tokens":%d}`, n)
-		_, err = d.appendAudit(ctx, tx, ev)
-		return err
-	})
-	return int(n), err
-}
-
 // errRevoked rolls back RevokeAPIToken's transaction when there is nothing
 // to do.
 var errRevoked = errors.New("store: API token already revoked")

@@ -11,6 +11,7 @@ import (
 	"throughcare/internal/apperr"
 	"throughcare/internal/audit"
 	"throughcare/internal/mail"
+	"throughcare/internal/store"
 )
 
 // Password reset: a visitor gives their e-mail address and, if it has an
@@ -246,30 +247,19 @@ func (a *auth) reset(w http.ResponseWriter, r *http.Request) error {
 		noStore(w)
 		return a.render(w, r, http.StatusBadRequest, "reset", p)
 	}
-	if err := a.cfg.DB.UseLinkNonce(ctx, resetPurpose, l.Nonce, l.Subject, l.Expires); err != nil {
+	// One transaction spends the link, sets the password, ends every
+	// session and revokes every API token: a reset is how an account is
+	// taken back, so nothing made by whoever had it may outlive it.
+	ev := a.auditEvent(r, audit.UserPasswordChanged, `{"via":"reset"}`)
+	ev.ActorID = u.ID
+	link := store.LinkUse{Purpose: resetPurpose, Nonce: l.Nonce, Subject: l.Subject, Expires: l.Expires}
+	if err := a.cfg.DB.ResetPassword(ctx, u.ID, hash, link, ev); err != nil {
 		if errors.Is(err, apperr.Conflict) {
 			return a.showResetLinkProblem(w, r, "used")
 		}
 		return err
 	}
-	ev := a.auditEvent(r, audit.UserPasswordChanged, `{"via":"reset"}`)
-	ev.ActorID = u.ID
-	if err := a.cfg.DB.SetPassword(ctx, u.ID, hash, ev); err != nil {
-		return err
-	}
 	a.limiter.Unlock(u.Email)
-	out := a.auditEvent(r, audit.UserSignedOut, `{"reason":"password_reset"}`)
-	out.ActorID = u.ID
-	if _, err := a.cfg.DB.DeleteUserSessions(ctx, u.ID, out); err != nil {
-		return err
-	}
-	// A reset is how an account is taken back: tokens made by whoever had
-	// it stop working too.
-	revoked := a.auditEvent(r, audit.TokenRevoked, "")
-	revoked.ActorID = u.ID
-	if _, err := a.cfg.DB.RevokeUserAPITokens(ctx, u.ID, revoked); err != nil {
-		return err
-	}
 	a.tellPasswordChanged(ctx, u)
 	http.Redirect(w, r, "/sign-in?notice=password-reset", http.StatusSeeOther)
 	return nil
