@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"throughcare/internal/apperr"
@@ -215,7 +216,7 @@ func (s *Server) feedBaseURL(r *http.Request) string {
 		return strings.TrimRight(s.cfg.BaseURL, "/")
 	}
 	scheme := "http"
-	if r.TLS != nil {
+	if IsHTTPS(r) {
 		scheme = "https"
 	}
 	return scheme + "://" + r.Host
@@ -230,9 +231,27 @@ func (s *Server) serviceFeed(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	now := s.now()
+	key := feedKey{ix: snap.ix, filter: f, base: s.feedBaseURL(r)}
+	body, ok := s.feeds.get(key, now)
+	if !ok {
+		if body, err = s.buildFeed(r, snap, f, now); err != nil {
+			return err
+		}
+		s.feeds.put(key, body, now)
+	}
+	w.Header().Set("Content-Type", "application/atom+xml; charset=utf-8")
+	w.Header().Set("Content-Length", strconv.Itoa(len(body)))
+	if r.Method != http.MethodHead {
+		w.Write(body)
+	}
+	return nil
+}
+
+// buildFeed makes the feed's document for filter f at now.
+func (s *Server) buildFeed(r *http.Request, snap snapshot, f newsFilter, now time.Time) ([]byte, error) {
 	items, err := s.news(r.Context(), snap, f, now.Add(-feedWindow), feedEntries)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	base := s.feedBaseURL(r)
 	q := f.query(snap.ix)
@@ -270,15 +289,55 @@ func (s *Server) serviceFeed(w http.ResponseWriter, r *http.Request) error {
 	feed.Updated = updated.Format(time.RFC3339)
 	out, err := xml.MarshalIndent(feed, "", "  ")
 	if err != nil {
-		return err
+		return nil, err
 	}
-	w.Header().Set("Content-Type", "application/atom+xml; charset=utf-8")
-	w.Header().Set("Content-Length", strconv.Itoa(len(xml.Header)+len(out)))
-	if r.Method != http.MethodHead {
-		w.Write([]byte(xml.Header))
-		w.Write(out)
+	return append([]byte(xml.Header), out...), nil
+}
+
+// Feeds are read by programs that poll, and cost a query and a search to
+// build, so each built feed is kept for feedCacheFor, for the directory
+// snapshot it was built from: a change to the directory makes a new
+// snapshot, so a kept feed never hides a change for longer than that.
+const (
+	feedCacheFor   = 5 * time.Minute
+	feedCacheLimit = 256
+)
+
+type feedKey struct {
+	ix     *directory.Index
+	filter newsFilter
+	base   string
+}
+
+type cachedFeed struct {
+	body  []byte
+	built time.Time
+}
+
+// feedCache holds recently built feeds. When it is full it is emptied, which
+// is simple and, with a few hundred filters at most in use, rare.
+type feedCache struct {
+	mu    sync.Mutex
+	feeds map[feedKey]cachedFeed
+}
+
+func (c *feedCache) get(k feedKey, now time.Time) ([]byte, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	f, ok := c.feeds[k]
+	if !ok || now.Sub(f.built) >= feedCacheFor || now.Before(f.built) {
+		return nil, false
 	}
-	return nil
+	return f.body, true
+}
+
+func (c *feedCache) put(k feedKey, body []byte, now time.Time) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.feeds == nil || len(c.feeds) >= feedCacheLimit {
+		c.feeds = map[feedKey]cachedFeed{}
+	}
+	c.feeds[k] = cachedFeed{body: body, built: now}
 }
 
 // feedEntry is the feed's entry for one new or changed service. Its id

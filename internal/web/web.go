@@ -119,6 +119,8 @@ type Server struct {
 	table []Route
 	// auth serves the sign-in pages; single sign-on finishes through it.
 	auth *auth
+	// feeds keeps recently built Atom feeds.
+	feeds feedCache
 	// built caches the engine made for the last index Config.Index
 	// returned, when Config.Engine is nil.
 	built atomic.Pointer[snapshot]
