@@ -311,3 +311,33 @@ func (d *Dataset) Strip() {
 		}
 	}
 }
+
+// RowIndex finds a dataset's records: by table name, then id, the row's
+// position in its table.
+type RowIndex map[string]map[string]int
+
+// Rows indexes every record of ds (which may be nil) by table and id.
+func Rows(ds *Dataset) RowIndex {
+	out := RowIndex{}
+	if ds == nil {
+		return out
+	}
+	for _, t := range Tables {
+		n := t.Len(ds)
+		if n == 0 {
+			continue
+		}
+		m := make(map[string]int, n)
+		for i := range n {
+			m[t.ID(ds, i)] = i
+		}
+		out[t.Name] = m
+	}
+	return out
+}
+
+// Has reports whether the indexed dataset holds a record id in table.
+func (r RowIndex) Has(table, id string) bool {
+	_, ok := r[table][id]
+	return ok
+}

@@ -40,7 +40,7 @@ type FieldChange struct {
 func Diff(old, next *directory.Dataset, serviceID string) []FieldChange {
 	var out []FieldChange
 	removed := Removed(old, next, serviceID)
-	oldPos := positions(old)
+	oldPos := directory.Rows(old)
 	for _, t := range directory.Tables {
 		if next != nil {
 			for i := range t.Len(next) {
@@ -95,26 +95,6 @@ func fields(t *directory.Table, id, action string, before, after []string) []Fie
 			fc.Before = id
 		}
 		out = append(out, fc)
-	}
-	return out
-}
-
-// positions indexes the rows of ds by table and id.
-func positions(ds *directory.Dataset) map[string]map[string]int {
-	out := map[string]map[string]int{}
-	if ds == nil {
-		return out
-	}
-	for _, t := range directory.Tables {
-		n := t.Len(ds)
-		if n == 0 {
-			continue
-		}
-		m := make(map[string]int, n)
-		for i := range n {
-			m[t.ID(ds, i)] = i
-		}
-		out[t.Name] = m
 	}
 	return out
 }

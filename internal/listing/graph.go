@@ -165,7 +165,7 @@ func Removed(old, next *directory.Dataset, serviceID string) map[string][]string
 		}
 	}
 	g := collect(old, serviceID, locs)
-	keep := ids(next)
+	keep := directory.Rows(next)
 	out := map[string][]string{}
 	for _, t := range directory.Tables {
 		if t.Name == "location" {
@@ -174,30 +174,10 @@ func Removed(old, next *directory.Dataset, serviceID string) map[string][]string
 		members := g.root[t.Name]
 		for i := range t.Len(old) {
 			id := t.ID(old, i)
-			if _, ok := members[id]; ok && !keep[t.Name][id] {
+			if _, ok := members[id]; ok && !keep.Has(t.Name, id) {
 				out[t.Name] = append(out[t.Name], id)
 			}
 		}
-	}
-	return out
-}
-
-// ids returns the ids of every record of ds, by table.
-func ids(ds *directory.Dataset) map[string]map[string]bool {
-	out := map[string]map[string]bool{}
-	if ds == nil {
-		return out
-	}
-	for _, t := range directory.Tables {
-		n := t.Len(ds)
-		if n == 0 {
-			continue
-		}
-		m := make(map[string]bool, n)
-		for i := range n {
-			m[t.ID(ds, i)] = true
-		}
-		out[t.Name] = m
 	}
 	return out
 }
@@ -226,13 +206,13 @@ func Fingerprint(cur *directory.Dataset, d Draft) string {
 		}
 	}
 	g := collect(cur, d.ServiceID(), locs)
-	used := ids(d.Dataset)
+	used := directory.Rows(d.Dataset)
 	var rows []string
 	if cur != nil {
 		for _, t := range directory.Tables {
 			for i := range t.Len(cur) {
 				id := t.ID(cur, i)
-				if !g.has(t.Name, id) && !used[t.Name][id] {
+				if !g.has(t.Name, id) && !used.Has(t.Name, id) {
 					continue
 				}
 				vals := t.Strings(cur, i)

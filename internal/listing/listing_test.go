@@ -483,7 +483,7 @@ func TestPlan(t *testing.T) {
 	if d.Service().LastModified == svc.LastModified {
 		t.Error("Plan changed the draft it was given")
 	}
-	if err := directory.Validate(p.Upserts, func(table, rid string) bool { return ids(cur)[table][rid] }); err != nil {
+	if err := directory.Validate(p.Upserts, func(table, rid string) bool { return directory.Rows(cur).Has(table, rid) }); err != nil {
 		t.Errorf("planned upserts do not validate: %v", err)
 	}
 }

@@ -122,8 +122,8 @@ func Validate(d Draft, ownerOrgID string, cur *directory.Dataset) error {
 		locs = append(locs, l.ID)
 	}
 	g := collect(ds, svc.ID, locs)
-	mine := ids(ds)
-	curIDs := ids(cur)
+	mine := directory.Rows(ds)
+	curIDs := directory.Rows(cur)
 	linked := map[string]bool{}
 	for _, sal := range ds.ServiceAtLocations {
 		linked[sal.LocationID] = true
@@ -147,7 +147,7 @@ func Validate(d Draft, ownerOrgID string, cur *directory.Dataset) error {
 					switch {
 					case col == "service_id" && v != svc.ID:
 						p.add(Path(t.Name, i)+"."+col, "must be the id of this draft's service")
-					case col != "service_id" && !mine[target][v] && !(t.Name == "service_at_location" && curIDs[target][v]):
+					case col != "service_id" && !mine.Has(target, v) && !(t.Name == "service_at_location" && curIDs.Has(target, v)):
 						p.add(Path(t.Name, i)+"."+col, "must name a %s of this listing", strings.ReplaceAll(target, "_", " "))
 					}
 				}
@@ -158,8 +158,8 @@ func Validate(d Draft, ownerOrgID string, cur *directory.Dataset) error {
 		}
 	}
 
-	voc := ids(Vocabulary())
-	known := func(table, id string) bool { return curIDs[table][id] || voc[table][id] }
+	voc := directory.Rows(Vocabulary())
+	known := func(table, id string) bool { return curIDs.Has(table, id) || voc.Has(table, id) }
 	if err := directory.Validate(ds, known); err != nil {
 		if ve, ok := err.(*directory.ValidationError); ok {
 			for _, fe := range ve.Problems {
@@ -228,7 +228,7 @@ func checkOwnership(d Draft, owner string, cur *directory.Dataset) error {
 		owned = append(owned, l.ID)
 	}
 	allowed := collect(cur, svc.ID, owned)
-	stored := ids(cur)
+	stored := directory.Rows(cur)
 	programs := map[string]string{}
 	for _, pr := range cur.Programs {
 		programs[pr.ID] = pr.OrganizationID
@@ -245,7 +245,7 @@ func checkOwnership(d Draft, owner string, cur *directory.Dataset) error {
 		}
 		for i := range t.Len(ds) {
 			id := t.ID(ds, i)
-			if t.Name != "service" && t.Name != "location" && stored[t.Name][id] && !allowed.has(t.Name, id) {
+			if t.Name != "service" && t.Name != "location" && stored.Has(t.Name, id) && !allowed.has(t.Name, id) {
 				return forbid(Path(t.Name, i)+".id", "%s %s belongs to another listing", strings.ReplaceAll(t.Name, "_", " "), id)
 			}
 			if orgCol < 0 && progCol < 0 {

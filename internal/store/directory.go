@@ -187,7 +187,7 @@ func (d *DB) importTx(ctx context.Context, tx *sql.Tx, in *directory.Dataset, sr
 			loaded[t.Name] = true
 		}
 	}
-	oldRows := rowPositions(old)
+	oldRows := directory.Rows(old)
 	if validate != nil {
 		ids := map[string]map[string]bool{}
 		var lookupErr error
@@ -262,20 +262,6 @@ func (d *DB) tableIDs(ctx context.Context, tx *sql.Tx, table string) (map[string
 		set[id] = true
 	}
 	return set, rows.Err()
-}
-
-// rowPositions indexes every row of ds by table and id.
-func rowPositions(ds *directory.Dataset) map[string]map[string]int {
-	m := make(map[string]map[string]int, len(directory.Tables))
-	for _, t := range directory.Tables {
-		n := t.Len(ds)
-		rows := make(map[string]int, n)
-		for i := range n {
-			rows[t.ID(ds, i)] = i
-		}
-		m[t.Name] = rows
-	}
-	return m
 }
 
 // importPlan is what an import will write, table by table.
