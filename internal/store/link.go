@@ -185,40 +185,66 @@ INSERT INTO used_link (nonce, purpose, subject, used_at, expires_at) VALUES ($1,
 			}
 			return fmt.Errorf("store: use link: %w", err)
 		}
-		if err := execUser(ctx, tx, userID, "set password", `/* ResetPassword */
-UPDATE credential SET password_hash = $1, failed_count = 0, locked_until = NULL WHERE user_id = $2`, hash, userID); err != nil {
-			return err
-		}
-		if _, err := d.appendAudit(ctx, tx, ev); err != nil {
-			return err
-		}
-		ended, err := tx.ExecContext(ctx, `/* ResetPassword */ DELETE FROM session WHERE user_id = $1`, userID)
-		if err != nil {
-			return fmt.Errorf("store: end sessions: %w", err)
-		}
-		revoked, err := tx.ExecContext(ctx, `/* ResetPassword */
-UPDATE api_token SET revoked_at = $1 WHERE user_id = $2 AND revoked_at IS NULL`, now, userID)
-		if err != nil {
-			return fmt.Errorf("store: revoke API tokens: %w", err)
-		}
-		for _, follow := range []struct {
-			res    sql.Result
-			action audit.Action
-			detail string
-		}{{ended, audit.UserSignedOut, `{"reason":"password_reset","sessions":%d}`}, {revoked, audit.TokenRevoked, `{"reason":"password_reset","tokens":%d}`}} {
-			n, err := follow.res.RowsAffected()
-			if err != nil {
-				return err
-			}
-			if n == 0 {
-				continue
-			}
-			e := ev
-			e.Action, e.Detail = follow.action, fmt.Sprintf(follow.detail, n)
-			if _, err := d.appendAudit(ctx, tx, e); err != nil {
-				return err
-			}
-		}
-		return nil
+		return d.takeBack(ctx, tx, userID, hash, ev, "password_reset", true)
 	})
+}
+
+// ChangePassword sets user userID's password hash, clears any lock-out and
+// ends every session of the user, in one transaction, appending ev
+// (user.password_changed unless ev says otherwise) and, when there were
+// any sessions, a user.signed_out event like it. The caller starts a new
+// session for the browser that made the change.
+func (d *DB) ChangePassword(ctx context.Context, userID, hash string, ev audit.Event) error {
+	if !strings.HasPrefix(hash, "$argon2id$") {
+		return apperr.Field("password_hash", "must be an argon2id hash from account.HashPassword")
+	}
+	if err := d.prepareEvent(&ev, audit.UserPasswordChanged, "user", userID); err != nil {
+		return err
+	}
+	return d.withTx(ctx, func(tx *sql.Tx) error {
+		return d.takeBack(ctx, tx, userID, hash, ev, "password_changed", false)
+	})
+}
+
+// takeBack sets userID's password hash and clears their lock-out, appends
+// ev, ends every session and, with tokens, revokes every API token, each
+// audited like ev with reason and the count in Detail when there was any.
+func (d *DB) takeBack(ctx context.Context, tx *sql.Tx, userID, hash string, ev audit.Event, reason string, tokens bool) error {
+	if err := execUser(ctx, tx, userID, "set password", `/* takeBack */
+UPDATE credential SET password_hash = $1, failed_count = 0, locked_until = NULL WHERE user_id = $2`, hash, userID); err != nil {
+		return err
+	}
+	if _, err := d.appendAudit(ctx, tx, ev); err != nil {
+		return err
+	}
+	type follow struct {
+		query  string
+		args   []any
+		action audit.Action
+		counts string
+	}
+	follows := []follow{{`/* takeBack */ DELETE FROM session WHERE user_id = $1`, []any{userID}, audit.UserSignedOut, "sessions"}}
+	if tokens {
+		follows = append(follows, follow{`/* takeBack */
+UPDATE api_token SET revoked_at = $1 WHERE user_id = $2 AND revoked_at IS NULL`, []any{formatTime(d.Now()), userID}, audit.TokenRevoked, "tokens"})
+	}
+	for _, f := range follows {
+		res, err := tx.ExecContext(ctx, f.query, f.args...)
+		if err != nil {
+			return fmt.Errorf("store: %s after a password change: %w", f.counts, err)
+		}
+		n, err := res.RowsAffected()
+		if err != nil {
+			return err
+		}
+		if n == 0 {
+			continue
+		}
+		e := ev
+		e.Action, e.Detail = f.action, fmt.Sprintf(`{"reason":%q,%q:%d}`, reason, f.counts, n)
+		if _, err := d.appendAudit(ctx, tx, e); err != nil {
+			return err
+		}
+	}
+	return nil
 }

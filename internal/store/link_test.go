@@ -206,3 +206,48 @@ func TestResetPassword(t *testing.T) {
 		}
 	})
 }
+
+// Changing a password sets it and ends every session in one transaction,
+// but leaves API tokens alone (their owner is the one changing it).
+func TestChangePassword(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		u := newUser(t, db, "pat@example.org")
+		a, _ := db.CreateSession(ctx, u.ID, time.Hour, audit.Event{Action: audit.UserSignedIn})
+		b, _ := db.CreateSession(ctx, u.ID, time.Hour, audit.Event{Action: audit.UserSignedIn})
+		plain, hash := account.NewToken()
+		if _, err := db.CreateAPIToken(ctx, account.APIToken{UserID: u.ID, Name: "x", Scopes: []account.Action{account.SubscriptionManage}}, hash, audit.Event{}); err != nil {
+			t.Fatal(err)
+		}
+		newHash := "$argon2id$v=19$m=19456,t=2,p=1$bmV3$bmV3aGFzaA"
+		if err := db.ChangePassword(ctx, u.ID, "plain", audit.Event{}); !errors.Is(err, apperr.Invalid) {
+			t.Errorf("not a hash: %v, want Invalid", err)
+		}
+		if err := db.ChangePassword(ctx, u.ID, newHash, audit.Event{Action: "Bad"}); !errors.Is(err, apperr.Invalid) {
+			t.Errorf("bad event: %v, want Invalid", err)
+		}
+		if _, _, err := db.SessionUser(ctx, a, time.Hour); err != nil {
+			t.Fatalf("a refused change ended a session: %v", err)
+		}
+		if err := db.ChangePassword(ctx, u.ID, newHash, audit.Event{ActorID: u.ID, Detail: `{"via":"change"}`}); err != nil {
+			t.Fatal(err)
+		}
+		if c, err := db.Credentials(ctx, u.ID); err != nil || c.PasswordHash != newHash {
+			t.Errorf("password after the change: %+v, %v", c, err)
+		}
+		for _, s := range []string{a, b} {
+			if _, _, err := db.SessionUser(ctx, s, time.Hour); !errors.Is(err, apperr.Unauthenticated) {
+				t.Errorf("a session survived the change: %v", err)
+			}
+		}
+		if tok, _, err := db.APITokenByHash(ctx, account.HashToken(plain)); err != nil || !tok.RevokedAt.IsZero() {
+			t.Errorf("token after a change: %+v, %v; want it left alone", tok, err)
+		}
+		if evs := events(t, db, u.ID, audit.UserSignedOut); len(evs) != 1 || evs[0].Detail != `{"reason":"password_changed","sessions":2}` {
+			t.Errorf("sign-out events = %+v", evs)
+		}
+		if err := db.ChangePassword(ctx, "no-such-user", newHash, audit.Event{}); !errors.Is(err, apperr.NotFound) {
+			t.Errorf("unknown user: %v, want NotFound", err)
+		}
+	})
+}

@@ -202,10 +202,9 @@ func (a *auth) changePassword(w http.ResponseWriter, r *http.Request) error {
 		noStore(w)
 		return a.render(w, r, status, "account-password", p)
 	}
-	if err := a.cfg.DB.SetPassword(ctx, u.ID, hash, a.auditEvent(r, audit.UserPasswordChanged, `{"via":"change"}`)); err != nil {
-		return err
-	}
-	if _, err := a.cfg.DB.DeleteUserSessions(ctx, u.ID, a.auditEvent(r, audit.UserSignedOut, `{"reason":"password_changed"}`)); err != nil {
+	// The new password and the end of every session, this one included,
+	// are one change; this browser then gets a new session.
+	if err := a.cfg.DB.ChangePassword(ctx, u.ID, hash, a.auditEvent(r, audit.UserPasswordChanged, `{"via":"change"}`)); err != nil {
 		return err
 	}
 	a.tellPasswordChanged(ctx, *u)
