@@ -76,7 +76,7 @@ func (d *DB) CreateAPIToken(ctx context.Context, t account.APIToken, hash []byte
 		b, _ := json.Marshal(map[string]string{"scopes": joinScopes(t.Scopes)}) // cannot fail: strings
 		ev.Detail = string(b)
 	}
-	if err := d.prepareTokenEvent(&ev, audit.TokenCreated, t.ID, now); err != nil {
+	if err := d.prepareEvent(&ev, audit.TokenCreated, "api_token", t.ID); err != nil {
 		return account.APIToken{}, err
 	}
 	err = d.withTx(ctx, func(tx *sql.Tx) error {
@@ -101,19 +101,6 @@ VALUES ($1, $2, $3, $4, $5, $6, NULL, $7, NULL)`,
 		return account.APIToken{}, err
 	}
 	return t, nil
-}
-
-// prepareTokenEvent fills in ev's defaults for a change to token id and
-// validates it.
-func (d *DB) prepareTokenEvent(ev *audit.Event, action audit.Action, id string, now time.Time) error {
-	if ev.Action == "" {
-		ev.Action = action
-	}
-	ev.RecordType, ev.RecordID = "api_token", id
-	if ev.At.IsZero() {
-		ev.At = now
-	}
-	return ev.Validate()
 }
 
 const apiTokenColumns = `id, user_id, name, hash, scopes, created_at, last_used_at, expires_at, revoked_at`
@@ -152,7 +139,7 @@ FROM api_token WHERE user_id = $1 ORDER BY created_at DESC, id`,
 // nothing and appends nothing.
 func (d *DB) RevokeAPIToken(ctx context.Context, id, userID string, ev audit.Event) error {
 	now := d.Now().UTC().Truncate(time.Microsecond)
-	if err := d.prepareTokenEvent(&ev, audit.TokenRevoked, id, now); err != nil {
+	if err := d.prepareEvent(&ev, audit.TokenRevoked, "api_token", id); err != nil {
 		return err
 	}
 	err := d.withTx(ctx, func(tx *sql.Tx) error {
