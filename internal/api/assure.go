@@ -9,6 +9,7 @@ import (
 	"throughcare/internal/account"
 	"throughcare/internal/apperr"
 	"throughcare/internal/audit"
+	"throughcare/internal/geo"
 )
 
 // POST /api/v1/services/{id}/assure lets a provider's own system confirm
@@ -18,14 +19,8 @@ import (
 // it, or an administrator.
 
 // londonTime is the zone the assurance date is taken in, as the web site
-// shows dates; without the zone database the server's own stands in.
-var londonTime = func() *time.Location {
-	l, err := time.LoadLocation("Europe/London")
-	if err != nil {
-		return time.Local
-	}
-	return l
-}()
+// shows dates.
+var londonTime = geo.UKTime
 
 // serviceOwner finds who owns the service named in the path: the account
 // organisation that claims its HSDS organization. A service no

@@ -249,15 +249,8 @@ func init() {
 	}
 }
 
-// london is UK time, for "open now"; if the zone database is missing the
-// server's own zone is used.
-var london = func() *time.Location {
-	l, err := time.LoadLocation("Europe/London")
-	if err != nil {
-		return time.Local
-	}
-	return l
-}()
+// london is UK time, for "open now".
+var london = geo.UKTime
 
 func (r *Request) parseOpen(v url.Values, now time.Time) error {
 	if s := v.Get("open_now"); s != "" {

@@ -11,16 +11,8 @@ import (
 	"throughcare/internal/geo"
 )
 
-// ukTime is the time zone opening hours are read in. Without the zone
-// database the server's own zone stands in, as the search engine does for
-// "open now".
-var ukTime = func() *time.Location {
-	l, err := time.LoadLocation("Europe/London")
-	if err != nil {
-		return time.Local
-	}
-	return l
-}()
+// ukTime is the time zone opening hours are read in and dates shown in.
+var ukTime = geo.UKTime
 
 // Phrases for today's opening times. A service whose schedules say nothing
 // about today is closed today; one with no readable schedule at all has
