@@ -6,7 +6,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	"throughcare/internal/audit"
@@ -90,40 +89,28 @@ const auditColumns = `seq, at, actor_id, actor_role, action, record_type, record
 
 // AuditEvents returns the events matching f, newest first.
 func (d *DB) AuditEvents(ctx context.Context, f AuditFilter) ([]audit.Event, error) {
-	var (
-		where []string
-		args  []any
-	)
-	add := func(cond string, v any) {
-		args = append(args, v)
-		where = append(where, fmt.Sprintf(cond, len(args)))
-	}
+	var w filter
 	if f.Action != "" {
-		add("action = $%d", string(f.Action))
+		w.add("action = $%d", string(f.Action))
 	}
 	if f.ActorID != "" {
-		add("actor_id = $%d", f.ActorID)
+		w.add("actor_id = $%d", f.ActorID)
 	}
 	if f.RecordID != "" {
-		add("record_id = $%d", f.RecordID)
+		w.add("record_id = $%d", f.RecordID)
 	}
 	if !f.Since.IsZero() {
-		add("at >= $%d", formatTime(f.Since))
+		w.add("at >= $%d", formatTime(f.Since))
 	}
 	if f.BeforeSeq > 0 {
-		add("seq < $%d", f.BeforeSeq)
+		w.add("seq < $%d", f.BeforeSeq)
 	}
 	limit := f.Limit
 	if limit <= 0 {
 		limit = DefaultAuditLimit
 	}
-	q := `/* AuditEvents */ SELECT ` + auditColumns + ` FROM audit_event`
-	if len(where) > 0 {
-		q += ` WHERE ` + strings.Join(where, ` AND `)
-	}
-	args = append(args, limit)
-	q += fmt.Sprintf(` ORDER BY seq DESC LIMIT $%d`, len(args))
-	return queryAll(ctx, d.db, "audit events", q, scanAuditEvent, args...)
+	q := `/* AuditEvents */ SELECT ` + auditColumns + ` FROM audit_event` + w.where() + ` ORDER BY seq DESC` + w.limit(limit)
+	return queryAll(ctx, d.db, "audit events", q, scanAuditEvent, w.args...)
 }
 
 func scanAuditEvent(rows scanner) (audit.Event, error) {

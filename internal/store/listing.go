@@ -533,38 +533,26 @@ func listingChange(ctx context.Context, q interface {
 // ListingChanges returns the changes matching f, newest submission first
 // unless f.OldestFirst.
 func (d *DB) ListingChanges(ctx context.Context, f ListingFilter) ([]listing.Change, error) {
-	var (
-		where []string
-		args  []any
-	)
-	add := func(cond string, v any) {
-		args = append(args, v)
-		where = append(where, fmt.Sprintf(cond, len(args)))
-	}
+	var w filter
 	if f.Status != "" {
-		add("status = $%d", string(f.Status))
+		w.add("status = $%d", string(f.Status))
 	}
 	if f.OrgID != "" {
-		add("org_id = $%d", f.OrgID)
+		w.add("org_id = $%d", f.OrgID)
 	}
 	if f.ServiceID != "" {
-		add("service_id = $%d", f.ServiceID)
+		w.add("service_id = $%d", f.ServiceID)
 	}
 	limit := f.Limit
 	if limit <= 0 {
 		limit = DefaultListingLimit
 	}
-	q := `/* ListingChanges */ SELECT ` + listingColumns + ` FROM listing_change`
-	if len(where) > 0 {
-		q += ` WHERE ` + strings.Join(where, ` AND `)
-	}
 	order := `DESC`
 	if f.OldestFirst {
 		order = `ASC`
 	}
-	args = append(args, limit)
-	q += fmt.Sprintf(` ORDER BY submitted_at %s, id LIMIT $%d`, order, len(args))
-	return queryAll(ctx, d.db, "listing changes", q, scanChange, args...)
+	q := `/* ListingChanges */ SELECT ` + listingColumns + ` FROM listing_change` + w.where() + ` ORDER BY submitted_at ` + order + `, id` + w.limit(limit)
+	return queryAll(ctx, d.db, "listing changes", q, scanChange, w.args...)
 }
 
 func scanChange(s scanner) (listing.Change, error) {

@@ -182,3 +182,30 @@ func queryAll[T any](ctx context.Context, q interface {
 	}
 	return out, nil
 }
+
+// filter builds the WHERE clause of a query from optional conditions, each
+// with one argument, numbering the placeholders in the order added.
+type filter struct {
+	conds []string
+	args  []any
+}
+
+// add adds cond, whose one placeholder is written $%d, with its argument.
+func (f *filter) add(cond string, arg any) {
+	f.args = append(f.args, arg)
+	f.conds = append(f.conds, fmt.Sprintf(cond, len(f.args)))
+}
+
+// where returns " WHERE …" for the conditions added, or "" for none.
+func (f *filter) where() string {
+	if len(f.conds) == 0 {
+		return ""
+	}
+	return ` WHERE ` + strings.Join(f.conds, ` AND `)
+}
+
+// limit adds n as the next argument and returns " LIMIT $k" for it.
+func (f *filter) limit(n int) string {
+	f.args = append(f.args, n)
+	return fmt.Sprintf(` LIMIT $%d`, len(f.args))
+}
