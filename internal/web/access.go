@@ -76,7 +76,9 @@ func (s *Server) route(mux *http.ServeMux, pattern string, rule access, h handle
 // authorize checks rule for r's user. A signed-out visitor asking for a
 // page that needs signing in gets an Unauthenticated error before the
 // resource is looked up, so the existence of private records is not
-// revealed.
+// revealed. Without a database nobody is signed in, so the handlers (and
+// resource finders) of such pages may rely on Config.DB being set; only
+// pages everyone may use must check it.
 func (s *Server) authorize(r *http.Request, rule access) error {
 	u := userOf(r)
 	if u == nil && !account.Can(nil, rule.action, account.Resource{}) {

@@ -453,3 +453,38 @@ func TestNavigationFitsTheRole(t *testing.T) {
 		}
 	}
 }
+
+// Without a database nobody can sign in, so every page that needs signing
+// in sends the visitor to sign in before its handler runs (which may then
+// rely on the database), and no page fails.
+func TestRoutesWithoutADatabase(t *testing.T) {
+	s := newTestServer(t, Config{}, nil)
+	for _, rt := range s.Routes() {
+		method, _, found := strings.Cut(rt.Pattern, " ")
+		if !found {
+			method = http.MethodGet
+		}
+		c, ok := walkCases[rt.Pattern]
+		if !ok {
+			continue // TestRouteWalk reports it
+		}
+		// Records the fixture knows; any other placeholder becomes "x".
+		path := strings.NewReplacer("{service}", talkingID, "{hsdsOrg}", orgID).Replace(c.path)
+		for strings.Contains(path, "{") {
+			i := strings.Index(path, "{")
+			j := strings.Index(path[i:], "}")
+			path = path[:i] + "x" + path[i+j+1:]
+		}
+		req := httptest.NewRequest(method, path, strings.NewReader(""))
+		req.Header.Set("Sec-Fetch-Site", "same-origin")
+		rec := httptest.NewRecorder()
+		s.ServeHTTP(rec, req)
+		res := rec.Result()
+		if res.StatusCode >= 500 {
+			t.Errorf("%s %s: status %d", method, path, res.StatusCode)
+		}
+		if !account.Can(nil, rt.Action, account.Resource{}) && !refused(res) {
+			t.Errorf("%s %s: status %d; want the visitor sent to sign in", method, path, res.StatusCode)
+		}
+	}
+}

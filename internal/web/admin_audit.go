@@ -80,9 +80,6 @@ type AdminAuditRow struct {
 }
 
 func (s *Server) showAudit(w http.ResponseWriter, r *http.Request) error {
-	if s.cfg.DB == nil {
-		return errNoAccounts
-	}
 	ctx := r.Context()
 	q := r.URL.Query()
 	p := &AdminAuditPage{

@@ -58,9 +58,6 @@ type AdminMember struct {
 }
 
 func (s *Server) listAdminOrganisations(w http.ResponseWriter, r *http.Request) error {
-	if s.cfg.DB == nil {
-		return errNoAccounts
-	}
 	orgs, err := s.cfg.DB.Organisations(r.Context())
 	if err != nil {
 		return err
@@ -100,16 +97,10 @@ func (s *Server) orgPage(o account.Organisation, title string) *AdminOrganisatio
 }
 
 func (s *Server) showNewOrganisation(w http.ResponseWriter, r *http.Request) error {
-	if s.cfg.DB == nil {
-		return errNoAccounts
-	}
 	return s.render(w, r, http.StatusOK, "admin-organisation", s.orgPage(account.Organisation{}, newOrgTitle))
 }
 
 func (s *Server) showAdminOrganisation(w http.ResponseWriter, r *http.Request) error {
-	if s.cfg.DB == nil {
-		return errNoAccounts
-	}
 	o, err := s.cfg.DB.Organisation(r.Context(), r.PathValue("id"))
 	if err != nil {
 		return err
@@ -204,9 +195,6 @@ func (s *Server) orgFormError(w http.ResponseWriter, r *http.Request, p *AdminOr
 }
 
 func (s *Server) createOrganisation(w http.ResponseWriter, r *http.Request) error {
-	if s.cfg.DB == nil {
-		return errNoAccounts
-	}
 	o, p, err := s.readOrgForm(r, account.Organisation{})
 	if err != nil {
 		return err
@@ -225,9 +213,6 @@ func (s *Server) createOrganisation(w http.ResponseWriter, r *http.Request) erro
 }
 
 func (s *Server) updateOrganisation(w http.ResponseWriter, r *http.Request) error {
-	if s.cfg.DB == nil {
-		return errNoAccounts
-	}
 	ctx := r.Context()
 	old, err := s.cfg.DB.Organisation(ctx, r.PathValue("id"))
 	if err != nil {

@@ -97,9 +97,6 @@ type AdminMembership struct {
 }
 
 func (s *Server) listAdminUsers(w http.ResponseWriter, r *http.Request) error {
-	if s.cfg.DB == nil {
-		return errNoAccounts
-	}
 	ctx := r.Context()
 	users, err := s.cfg.DB.ListUsers(ctx)
 	if err != nil {
@@ -135,9 +132,6 @@ func (s *Server) orgNames(r *http.Request) (map[string]string, error) {
 }
 
 func (s *Server) showNewUser(w http.ResponseWriter, r *http.Request) error {
-	if s.cfg.DB == nil {
-		return errNoAccounts
-	}
 	// ?organisation= chooses the organisation, for the link from an
 	// organisation's page.
 	p, err := s.newUserPage(r, r.URL.Query().Get("organisation"), "")
@@ -170,9 +164,6 @@ var newUserFields = map[string]adminField{
 }
 
 func (s *Server) createUser(w http.ResponseWriter, r *http.Request) error {
-	if s.cfg.DB == nil {
-		return errNoAccounts
-	}
 	if err := r.ParseForm(); err != nil {
 		return apperr.Errorf(apperr.Invalid, "The form could not be read.")
 	}
@@ -313,9 +304,6 @@ func (s *Server) showAdminUser(w http.ResponseWriter, r *http.Request) error {
 
 // adminUserPage loads the page of the user named in r's path.
 func (s *Server) adminUserPage(r *http.Request) (*AdminUserPage, error) {
-	if s.cfg.DB == nil {
-		return nil, errNoAccounts
-	}
 	ctx := r.Context()
 	u, err := s.cfg.DB.User(ctx, r.PathValue("id"))
 	if err != nil {
@@ -370,9 +358,6 @@ func (s *Server) userFormError(w http.ResponseWriter, r *http.Request, status in
 }
 
 func (s *Server) changeUserRoles(w http.ResponseWriter, r *http.Request) error {
-	if s.cfg.DB == nil {
-		return errNoAccounts
-	}
 	if err := r.ParseForm(); err != nil {
 		return apperr.Errorf(apperr.Invalid, "The form could not be read.")
 	}
@@ -472,9 +457,6 @@ func sortedMemberships(ms []account.Membership) []account.Membership {
 }
 
 func (s *Server) changeUserAdmin(w http.ResponseWriter, r *http.Request) error {
-	if s.cfg.DB == nil {
-		return errNoAccounts
-	}
 	if err := r.ParseForm(); err != nil {
 		return apperr.Errorf(apperr.Invalid, "The form could not be read.")
 	}
@@ -503,9 +485,6 @@ func (s *Server) changeUserAdmin(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) disableUser(w http.ResponseWriter, r *http.Request) error {
-	if s.cfg.DB == nil {
-		return errNoAccounts
-	}
 	id := r.PathValue("id")
 	if me := userOf(r); me != nil && me.ID == id {
 		return s.userFormError(w, r, http.StatusBadRequest, "disable", "#disable",
@@ -523,9 +502,6 @@ func (s *Server) disableUser(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) enableUser(w http.ResponseWriter, r *http.Request) error {
-	if s.cfg.DB == nil {
-		return errNoAccounts
-	}
 	id := r.PathValue("id")
 	if err := s.cfg.DB.SetDisabled(r.Context(), id, false, s.auditEvent(r, audit.UserUpdated, "")); err != nil {
 		return err
@@ -534,9 +510,6 @@ func (s *Server) enableUser(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) unlockUser(w http.ResponseWriter, r *http.Request) error {
-	if s.cfg.DB == nil {
-		return errNoAccounts
-	}
 	id := r.PathValue("id")
 	if err := s.cfg.DB.UnlockUser(r.Context(), id, s.auditEvent(r, audit.UserUnlocked, "")); err != nil {
 		return err
@@ -562,9 +535,6 @@ func (s *Server) resetSecondFactor(w http.ResponseWriter, r *http.Request) error
 }
 
 func (s *Server) sendUserPasswordLink(w http.ResponseWriter, r *http.Request) error {
-	if s.cfg.DB == nil {
-		return errNoAccounts
-	}
 	u, err := s.cfg.DB.User(r.Context(), r.PathValue("id"))
 	if err != nil {
 		return err

@@ -30,9 +30,6 @@ type HistoryVersion struct {
 }
 
 func (s *Server) showServiceHistory(w http.ResponseWriter, r *http.Request) error {
-	if s.cfg.DB == nil {
-		return errNoAccounts
-	}
 	ix := s.index()
 	id := r.PathValue("id")
 	svc, ok := ix.ServiceFlat(id)

@@ -44,9 +44,6 @@ var errNoListingOwner = apperr.Errorf(apperr.NotFound, "No organisation on Throu
 // listingOwner returns the account organisation that owns the HSDS
 // organization hsdsID's listings.
 func (s *Server) listingOwner(ctx context.Context, hsdsID string) (account.Organisation, error) {
-	if s.cfg.DB == nil {
-		return account.Organisation{}, errNoAccounts
-	}
 	if hsdsID == "" {
 		return account.Organisation{}, errNoListingOwner
 	}
@@ -87,9 +84,6 @@ func hsdsOrganisationOwner(s *Server, r *http.Request) (account.Resource, error)
 // changeOwner finds the organisation that submitted the listing change in
 // the path.
 func changeOwner(s *Server, r *http.Request) (account.Resource, error) {
-	if s.cfg.DB == nil {
-		return account.Resource{}, errNoAccounts
-	}
 	ch, err := s.cfg.DB.ListingChange(r.Context(), r.PathValue("id"))
 	if err != nil {
 		return account.Resource{}, err
