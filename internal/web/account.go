@@ -127,18 +127,15 @@ func (a *auth) showAccount(w http.ResponseWriter, r *http.Request) error {
 	}
 	for _, s := range sessions {
 		p.Sessions = append(p.Sessions, SessionView{
-			SignedIn:   dateTime(s.CreatedAt),
-			LastActive: dateTime(s.LastSeenAt),
-			Expires:    dateTime(s.ExpiresAt),
+			SignedIn:   formatWhen(s.CreatedAt),
+			LastActive: formatWhen(s.LastSeenAt),
+			Expires:    formatWhen(s.ExpiresAt),
 			Current:    s.ID == current,
 		})
 	}
 	noStore(w)
 	return a.render(w, r, http.StatusOK, "account", p)
 }
-
-// dateTime is t in the UK as "2 June 2025 at 3:45pm".
-func dateTime(t time.Time) string { return t.In(ukTime).Format("2 January 2006 at 3:04pm") }
 
 // signOutEverywhere ends every session of the user, this one included, and
 // shows the sign-in page.

@@ -79,16 +79,7 @@ func (s *Server) markStale(v *ResultView, ix *directory.Index, now time.Time) {
 	}
 	var since time.Time
 	v.Stale, since = s.staleness(ix, svc, now)
-	v.StaleSince = freshDate(since)
-}
-
-// freshDate writes t as GOV.UK style asks, "4 March 2025", as the date in
-// the UK, or "" for the zero time.
-func freshDate(t time.Time) string {
-	if t.IsZero() {
-		return ""
-	}
-	return t.In(ukTime).Format("2 January 2006")
+	v.StaleSince = longDate(since)
 }
 
 // Freshness is what a service page says about its listing's last
@@ -107,7 +98,7 @@ type Freshness struct {
 // freshnessFor builds the service page's Freshness of svc for r's user.
 func (s *Server) freshnessFor(r *http.Request, svc directory.Service) Freshness {
 	stale, since := s.staleness(s.index(), &svc, s.now())
-	f := Freshness{ServiceID: svc.ID, Stale: stale, Since: freshDate(since)}
+	f := Freshness{ServiceID: svc.ID, Stale: stale, Since: longDate(since)}
 	if u := userOf(r); u != nil {
 		if res, err := s.freshOwner(r, svc.OrganizationID); err == nil {
 			f.CanAssure = account.Can(u, account.ListingAssure, res)
@@ -283,7 +274,7 @@ func (s *Server) showAssureLink(w http.ResponseWriter, r *http.Request) error {
 	}
 	p.Service = s.assureSummary(al.service)
 	_, since := s.staleness(s.index(), al.service, s.now())
-	p.Since = freshDate(since)
+	p.Since = longDate(since)
 	return s.render(w, r, http.StatusOK, "assure", p)
 }
 
@@ -311,7 +302,7 @@ func (s *Server) assureByLink(w http.ResponseWriter, r *http.Request) error {
 	if err := s.assure(r, al.service.ID, al.user.Email, ev); err != nil {
 		return err
 	}
-	p.Title, p.Done, p.ConfirmedOn = "Listing confirmed", true, freshDate(s.now())
+	p.Title, p.Done, p.ConfirmedOn = "Listing confirmed", true, longDate(s.now())
 	p.Service = s.assureSummary(al.service)
 	return s.render(w, r, http.StatusOK, "assure", p)
 }
@@ -381,7 +372,7 @@ func (s *Server) staleRows(r *http.Request, ix *directory.Index, orgs map[string
 		if !ok {
 			continue
 		}
-		row := FreshnessRow{ID: svc.ID, Name: svc.Name, LastAssured: freshDate(st.Since), LastReminded: freshDate(reminded[svc.ID])}
+		row := FreshnessRow{ID: svc.ID, Name: svc.Name, LastAssured: longDate(st.Since), LastReminded: longDate(reminded[svc.ID])}
 		if o, ok := ix.Organization(svc.OrganizationID); ok {
 			row.Organisation = o.Name
 		}

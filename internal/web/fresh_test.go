@@ -417,8 +417,8 @@ func TestStaleness(t *testing.T) {
 	} {
 		svc, _ := ix.ServiceFlat(tt.id)
 		stale, since := s.staleness(ix, svc, now)
-		if stale != tt.stale || freshDate(since) != tt.since {
-			t.Errorf("%s: stale %v since %q, want %v since %q", tt.id, stale, freshDate(since), tt.stale, tt.since)
+		if stale != tt.stale || longDate(since) != tt.since {
+			t.Errorf("%s: stale %v since %q, want %v since %q", tt.id, stale, longDate(since), tt.stale, tt.since)
 		}
 	}
 	if got := newTestServer(t, Config{}, nil).staleAfter(); got != listing.DefaultStaleAfter {

@@ -192,11 +192,11 @@ func (s *Server) reminderMessage(u account.User, org account.Organisation, servi
 		token := account.SignLink(s.cfg.LinkKey, assurePurpose, svc.ID+":"+u.ID, expires, nonce)
 		last := "never confirmed"
 		if !st.Since.IsZero() {
-			last = "last confirmed " + freshDate(st.Since)
+			last = "last confirmed " + longDate(st.Since)
 		}
 		fmt.Fprintf(&b, "\n%s (%s)\n  Read the listing: %s/services/%s\n  Still correct: %s/listings/assure?token=%s\n", svc.Name, last, base, svc.ID, base, token)
 	}
-	fmt.Fprintf(&b, "\nEach \"Still correct\" link works once, for you alone, until %s. You can also see your listings to confirm at %s/provider/freshness once signed in.\n", freshDate(expires), base)
+	fmt.Fprintf(&b, "\nEach \"Still correct\" link works once, for you alone, until %s. You can also see your listings to confirm at %s/provider/freshness once signed in.\n", longDate(expires), base)
 	fmt.Fprintf(&b, "\nYou are getting this email because you are a provider for %s on Throughcare. We remind you at most once every %s about each listing.\n", org.Name, freshDays(ReminderEvery))
 	subject := "Please confirm your Throughcare listing is still correct"
 	if len(services) > 1 {
@@ -316,7 +316,7 @@ func (s *Server) digestMessage(snap snapshot, u account.User, items []newsItem, 
 	base := strings.TrimRight(s.cfg.BaseURL, "/")
 	var b strings.Builder
 	fmt.Fprintf(&b, "Hello %s,\n\n", u.Name)
-	fmt.Fprintf(&b, "These services matching your Throughcare subscriptions were added or changed since %s:\n", freshDate(since))
+	fmt.Fprintf(&b, "These services matching your Throughcare subscriptions were added or changed since %s:\n", longDate(since))
 	for _, it := range items {
 		kind := "Changed"
 		if it.change.Action == listing.ActionCreate {

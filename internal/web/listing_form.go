@@ -1,6 +1,7 @@
 package web
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -1091,9 +1092,9 @@ func (f *ListingForm) addSubmitError(d listing.Draft, err error) bool {
 		case key != "":
 			msg := sentence(label, fe.Msg) + ". This form cannot change it: remove it, or ask an administrator to correct it"
 			if i := slices.IndexFunc(f.OtherHours, func(r RecordForm) bool { return r.Key == key }); i >= 0 {
-				f.OtherHours[i].Error = cmpOr(f.OtherHours[i].Error, msg)
+				f.OtherHours[i].Error = cmp.Or(f.OtherHours[i].Error, msg)
 			} else if i := slices.IndexFunc(f.Problems, func(r RecordForm) bool { return r.Key == key }); i >= 0 {
-				f.Problems[i].Error = cmpOr(f.Problems[i].Error, msg)
+				f.Problems[i].Error = cmp.Or(f.Problems[i].Error, msg)
 			} else {
 				table, id, _ := strings.Cut(key, keySep)
 				f.Problems = append(f.Problems, RecordForm{Key: key, Label: recordLabel(d.Dataset, nil, table, id),
@@ -1199,7 +1200,7 @@ func (f *ListingForm) fieldOf(d listing.Draft, path string) (field, label, key s
 		}
 	}
 	if col != "" {
-		label += ": " + lowerFirst(cmpOr(columnLabels[col], strings.ReplaceAll(col, "_", " ")))
+		label += ": " + lowerFirst(cmp.Or(columnLabels[col], strings.ReplaceAll(col, "_", " ")))
 	}
 	return "", label, key
 }
@@ -1274,7 +1275,7 @@ func recordDetail(ds *directory.Dataset, key string) string {
 		var parts []string
 		for c, v := range t.Strings(ds, i) {
 			if col := t.Columns[c]; v != "" && !hiddenColumn(table, col) && utf8.RuneCountInString(v) <= 80 {
-				parts = append(parts, cmpOr(columnLabels[col], col)+": "+v)
+				parts = append(parts, cmp.Or(columnLabels[col], col)+": "+v)
 			}
 		}
 		return strings.Join(parts, "; ")

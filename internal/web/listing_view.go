@@ -1,6 +1,7 @@
 package web
 
 import (
+	"cmp"
 	"context"
 	"net/url"
 	"slices"
@@ -223,7 +224,7 @@ func recordLabel(draft, live *directory.Dataset, table, id string) string {
 		switch table {
 		case "location":
 			if l := locationOf(ds, id); l != nil {
-				return noun + " " + cmpOr(l.Name, addressLine(ds, id))
+				return noun + " " + cmp.Or(l.Name, addressLine(ds, id))
 			}
 		case "address":
 			for _, a := range ds.Addresses {
@@ -272,7 +273,7 @@ func recordLabel(draft, live *directory.Dataset, table, id string) string {
 			for _, sal := range ds.ServiceAtLocations {
 				if sal.ID == id {
 					if l := locationOf(ds, sal.LocationID); l != nil {
-						return "Delivered at " + cmpOr(l.Name, addressLine(ds, l.ID))
+						return "Delivered at " + cmp.Or(l.Name, addressLine(ds, l.ID))
 					}
 				}
 			}
@@ -286,13 +287,6 @@ func addressLine(ds *directory.Dataset, locID string) string {
 		return a.Address1
 	}
 	return ""
-}
-
-func cmpOr(a, b string) string {
-	if a != "" {
-		return a
-	}
-	return b
 }
 
 // attributeRow describes an attribute added, removed or changed, as its
@@ -326,16 +320,16 @@ func attributeRow(ix *directory.Index, draft, live *directory.Dataset, c listing
 			break
 		}
 	}
-	name := termName(ix, cmpOr(termID, oldTerm))
+	name := termName(ix, cmp.Or(termID, oldTerm))
 	// The referral liaison tag names its contact.
-	if cmpOr(termID, oldTerm) == directory.TermID(listing.ReferralTaxonomy, listing.TermLiaison) {
+	if cmp.Or(termID, oldTerm) == directory.TermID(listing.ReferralTaxonomy, listing.TermLiaison) {
 		value, oldValue = liaisonName(draft, live, c.RecordID, changes, true), liaisonName(draft, live, c.RecordID, changes, false)
 	}
 	switch c.Action {
 	case listing.ActionCreate:
-		return DiffRow{Field: name, After: cmpOr(attributeValue(termID, value), "Added")}
+		return DiffRow{Field: name, After: cmp.Or(attributeValue(termID, value), "Added")}
 	case listing.ActionDelete:
-		return DiffRow{Field: name, Before: cmpOr(attributeValue(oldTerm, oldValue), "Listed"), After: "Removed"}
+		return DiffRow{Field: name, Before: cmp.Or(attributeValue(oldTerm, oldValue), "Listed"), After: "Removed"}
 	}
 	if oldTerm != termID && oldTerm != "" {
 		return DiffRow{Field: "Category", Before: termName(ix, oldTerm), After: termName(ix, termID)}

@@ -151,7 +151,7 @@ func (s *Server) providerOrganisation(ctx context.Context, ix *directory.Index, 
 			HistoryHref: "/services/" + esc + "/history", Status: statusTag(svc.Status), PendingHref: pendingOf[svc.ID],
 			Assured: formatDate(svc.AssuredDate)}
 		stale, since := s.staleness(ix, svc, now)
-		ls.Checked = freshDate(since)
+		ls.Checked = longDate(since)
 		ls.Stale = stale && !strings.EqualFold(svc.Status, "defunct")
 		po.Services = append(po.Services, ls)
 	}
