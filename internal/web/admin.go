@@ -4,8 +4,6 @@ import (
 	"errors"
 	"net/http"
 	"strings"
-	"unicode"
-	"unicode/utf8"
 
 	"throughcare/internal/account"
 	"throughcare/internal/apperr"
@@ -121,8 +119,7 @@ func adminMessage(label, msg string) string {
 			break
 		}
 	}
-	r, n := utf8.DecodeRuneInString(msg)
-	return string(unicode.ToUpper(r)) + msg[n:]
+	return upperFirst(msg)
 }
 
 // formStatus is the status of a page showing a form with problems: 409

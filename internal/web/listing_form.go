@@ -1236,6 +1236,7 @@ func sentence(label, msg string) string {
 	return label + ": " + msg
 }
 
+// upperFirst upper-cases the first letter of s, to begin a sentence.
 func upperFirst(s string) string {
 	r, n := utf8.DecodeRuneInString(s)
 	return string(unicode.ToUpper(r)) + s[n:]

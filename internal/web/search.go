@@ -10,8 +10,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode"
-	"unicode/utf8"
 
 	"throughcare/internal/apperr"
 	"throughcare/internal/directory"
@@ -556,8 +554,7 @@ func errorText(fe *apperr.FieldError) string {
 	if strings.HasPrefix(msg, "must ") || strings.HasPrefix(msg, "needs ") {
 		msg = cmp.Or(fieldLabels[fe.Field], fe.Field) + " " + msg
 	}
-	r, n := utf8.DecodeRuneInString(msg)
-	return string(unicode.ToUpper(r)) + msg[n:]
+	return upperFirst(msg)
 }
 
 // addError records a problem with the search for the error summary and
